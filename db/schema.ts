@@ -1,0 +1,303 @@
+// The whole Postgres schema (drizzle). Postgres is the source of truth for jobs; Redis holds the queue.
+// Migrations are generated from this file with `npm run db:generate` into db/migrations (committed).
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+export const organizations = pgTable("organizations", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
+
+/** API keys: only a SHA-256 hash and a lookup prefix are stored; the key is shown once. */
+export const apiKeys = pgTable("api_keys", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id")
+    .notNull()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  prefix: text("prefix").notNull().unique(),
+  hash: text("hash").notNull(),
+  name: text("name"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  revokedAt: ts("revoked_at"),
+});
+
+export const JOB_STATUSES = ["queued", "active", "retrying", "completed", "failed", "cancelled"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const RUN_OUTCOMES = ["completed", "failed", "retry", "rate_limited", "lost", "cancelled"] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+    type: text("type").notNull(),
+    status: text("status").$type<JobStatus>().notNull(),
+    priority: text("priority").notNull(),
+    payload: jsonb("payload").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    payloadHash: text("payload_hash"),
+    dedupKey: text("dedup_key"),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull(),
+    rateLimitedCount: integer("rate_limited_count").notNull().default(0),
+    runAt: ts("run_at"),
+    nextRunAt: ts("next_run_at"),
+    result: jsonb("result"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    requestId: text("request_id"),
+    cancelRequestedAt: ts("cancel_requested_at"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("jobs_org_idempotency_key").on(t.orgId, t.idempotencyKey).where(sql`idempotency_key is not null`),
+    uniqueIndex("jobs_dedup_key_live")
+      .on(t.dedupKey)
+      .where(sql`dedup_key is not null and status in ('queued', 'active', 'retrying')`),
+    index("jobs_org_created").on(t.orgId, t.createdAt),
+    index("jobs_live_status").on(t.status, t.updatedAt).where(sql`status in ('queued', 'active', 'retrying')`),
+    index("jobs_finished_at").on(t.finishedAt),
+  ],
+);
+
+export const jobRuns = pgTable(
+  "job_runs",
+  {
+    id: text("id").primaryKey(),
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    startedAt: ts("started_at").notNull(),
+    finishedAt: ts("finished_at").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    outcome: text("outcome").$type<RunOutcome>().notNull(),
+    httpStatus: integer("http_status"),
+    errorCode: text("error_code"),
+    error: text("error"),
+  },
+  (t) => [index("job_runs_job").on(t.jobId, t.startedAt)],
+);
+
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+    kind: text("kind").notNull(),
+    title: text("title").notNull(),
+    message: text("message").notNull(),
+    jobId: text("job_id"),
+    data: jsonb("data"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    deliveredAt: ts("delivered_at"),
+    webhookDeliveredAt: ts("webhook_delivered_at"),
+    webhookAttempts: integer("webhook_attempts").notNull().default(0),
+    readAt: ts("read_at"),
+  },
+  (t) => [
+    index("notifications_user").on(t.orgId, t.userId, t.createdAt),
+    index("notifications_undelivered").on(t.createdAt).where(sql`delivered_at is null`),
+  ],
+);
+
+/** Content library: AI-written posts, one row per (job, platform, variation) so a re-run writes once. */
+export const contentItems = pgTable(
+  "content_items",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    userId: text("user_id").notNull(),
+    jobId: text("job_id").notNull(),
+    platform: text("platform").notNull(),
+    variation: integer("variation").notNull().default(0),
+    text: text("text").notNull(),
+    hashtags: jsonb("hashtags").$type<string[]>().notNull().default([]),
+    status: text("status").notNull().default("draft"),
+    generator: text("generator").notNull(),
+    model: text("model"),
+    promptTokens: integer("prompt_tokens"),
+    completionTokens: integer("completion_tokens"),
+    costUsd: doublePrecision("cost_usd"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("content_items_job_platform_variation").on(t.jobId, t.platform, t.variation),
+    index("content_items_user").on(t.orgId, t.userId, t.createdAt),
+  ],
+);
+
+export const contextSources = pgTable(
+  "context_sources",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    userId: text("user_id").notNull(),
+    kind: text("kind").$type<"website" | "rss">().notNull(),
+    url: text("url").notNull(),
+    name: text("name"),
+    enabled: boolean("enabled").notNull().default(true),
+    health: text("health").$type<"healthy" | "unhealthy">().notNull().default("healthy"),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    lastSuccessAt: ts("last_success_at"),
+    lastFailureAt: ts("last_failure_at"),
+    lastError: text("last_error"),
+    lastItemAt: ts("last_item_at"),
+    itemCount: integer("item_count").notNull().default(0),
+    etag: text("etag"),
+    lastModified: text("last_modified"),
+    lastScrapedAt: ts("last_scraped_at"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("context_sources_user").on(t.orgId, t.userId)],
+);
+
+export const contextItems = pgTable(
+  "context_items",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    userId: text("user_id").notNull(),
+    sourceId: text("source_id")
+      .notNull()
+      .references(() => contextSources.id, { onDelete: "cascade" }),
+    itemKey: text("item_key").notNull(),
+    url: text("url"),
+    title: text("title"),
+    description: text("description"),
+    text: text("text").notNull(),
+    publishedAt: ts("published_at"),
+    contentHash: text("content_hash").notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    search: tsvector("search").generatedAlwaysAs(
+      sql`to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || text)`,
+    ),
+  },
+  (t) => [
+    uniqueIndex("context_items_source_key").on(t.sourceId, t.itemKey),
+    index("context_items_user").on(t.orgId, t.userId, t.createdAt),
+    index("context_items_search").using("gin", t.search),
+  ],
+);
+
+/** Social accounts: tokens are AES-256-GCM ciphertexts bound to the row id; never returned or logged. */
+export const socialAccounts = pgTable(
+  "social_accounts",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    userId: text("user_id").notNull(),
+    platform: text("platform").notNull(),
+    externalAccountId: text("external_account_id").notNull(),
+    displayName: text("display_name"),
+    accessTokenEnc: text("access_token_enc").notNull(),
+    refreshTokenEnc: text("refresh_token_enc"),
+    expiresAt: ts("expires_at"),
+    status: text("status").$type<"active" | "needs_reauth">().notNull().default("active"),
+    lastSyncAt: ts("last_sync_at"),
+    lastError: text("last_error"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("social_accounts_external").on(t.orgId, t.platform, t.externalAccountId),
+    index("social_accounts_user").on(t.orgId, t.userId),
+  ],
+);
+
+export const posts = pgTable(
+  "posts",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    userId: text("user_id").notNull(),
+    socialAccountId: text("social_account_id")
+      .notNull()
+      .references(() => socialAccounts.id, { onDelete: "cascade" }),
+    platform: text("platform").notNull(),
+    externalPostId: text("external_post_id").notNull(),
+    contentItemId: text("content_item_id"),
+    text: text("text"),
+    publishedAt: ts("published_at").notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("posts_account_external").on(t.socialAccountId, t.externalPostId),
+    index("posts_user").on(t.orgId, t.userId),
+  ],
+);
+
+/** One snapshot per post per sync job (unique on post + job, so a re-delivered job writes once). */
+export const postMetrics = pgTable(
+  "post_metrics",
+  {
+    id: text("id").primaryKey(),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    jobId: text("job_id").notNull(),
+    capturedAt: ts("captured_at").notNull(),
+    likes: integer("likes").notNull().default(0),
+    comments: integer("comments").notNull().default(0),
+    shares: integer("shares").notNull().default(0),
+    impressions: integer("impressions").notNull().default(0),
+    clicks: integer("clicks"),
+    saves: integer("saves"),
+    engagementRate: doublePrecision("engagement_rate"),
+  },
+  (t) => [uniqueIndex("post_metrics_post_job").on(t.postId, t.jobId), index("post_metrics_post").on(t.postId, t.capturedAt)],
+);
+
+/** Brand brain: one row of computed insights per user. */
+export const insights = pgTable(
+  "insights",
+  {
+    orgId: text("org_id").notNull(),
+    userId: text("user_id").notNull(),
+    data: jsonb("data").notNull(),
+    computedAt: ts("computed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] })],
+);
+
+/** One row per scheduled job type; the driver (BullMQ or QStash) is reconciled to match this table. */
+export const schedules = pgTable("schedules", {
+  jobType: text("job_type").primaryKey(),
+  cron: text("cron").notNull(),
+  timezone: text("timezone").notNull().default("UTC"),
+  enabled: boolean("enabled").notNull().default(true),
+  lastRunAt: ts("last_run_at"),
+  nextRunAt: ts("next_run_at"),
+  lastSkippedAt: ts("last_skipped_at"),
+  skippedCount: integer("skipped_count").notNull().default(0),
+  lastEnqueuedCount: integer("last_enqueued_count").notNull().default(0),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});

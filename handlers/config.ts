@@ -1,0 +1,57 @@
+// Handler configuration, parsed from the runtime's env per request on workerd and once at start on
+// Node (src/config.ts extends it). Defaults live here and in the README's configuration table.
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+
+export const handlerConfigShape = {
+  /** Base URL the relay calls handlers at; signatures are verified against `${HANDLERS_URL}/${type}`. */
+  HANDLERS_URL: z.url().optional(),
+  QSTASH_CURRENT_SIGNING_KEY: z.string().min(1).optional(),
+  QSTASH_NEXT_SIGNING_KEY: z.string().min(1).optional(),
+  OPENAI_API_KEY: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
+  OPENAI_BASE_URL: z.url().default("https://api.openai.com/v1"),
+  OPENAI_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  X_API_BASE_URL: z.url().default("https://api.x.com"),
+  LINKEDIN_API_BASE_URL: z.url().default("https://api.linkedin.com"),
+  FACEBOOK_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
+  INSTAGRAM_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
+  X_CLIENT_ID: z.string().optional(),
+  X_CLIENT_SECRET: z.string().optional(),
+  LINKEDIN_CLIENT_ID: z.string().optional(),
+  LINKEDIN_CLIENT_SECRET: z.string().optional(),
+  FACEBOOK_APP_ID: z.string().optional(),
+  FACEBOOK_APP_SECRET: z.string().optional(),
+  /** `kid:base64key,...` (32-byte keys): the first encrypts, all decrypt. */
+  TOKEN_ENCRYPTION_KEYS: z.string().optional(),
+  /** Allow scraping private and loopback addresses. For tests only; never in production. */
+  SCRAPER_ALLOW_PRIVATE_NETWORKS: bool,
+  SCRAPER_USER_AGENT: z.string().default("FlywheelBot/1.0 (+https://github.com/flywheel-workers)"),
+  /** Maximum body size in bytes, after decompression. @default 5 MB */
+  SCRAPER_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** Total deadline of one fetch in ms. @default 30_000 */
+  SCRAPER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Idle (no bytes) timeout of one fetch in ms. @default 10_000 */
+  SCRAPER_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+};
+
+export const handlerConfigSchema = z.object(handlerConfigShape);
+export type HandlerConfig = Readonly<z.output<typeof handlerConfigSchema>>;
+
+/** A config error naming every bad variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function formatConfigIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+}
+
+export function parseHandlerConfig(env: Record<string, unknown>): HandlerConfig {
+  const parsed = handlerConfigSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatConfigIssues(parsed.error)}`);
+  return Object.freeze(parsed.data);
+}

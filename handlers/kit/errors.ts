@@ -1,0 +1,76 @@
+// The handler's typed errors: each maps to one row of ARCHITECTURE's answer table (see app.ts onError).
+// Matched by `name` as well as instanceof, since they may cross bundles (workerd) or realms.
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** The job can never succeed (revoked token, blocked URL, content policy): answer 422, relay fails it now. */
+export class PermanentError extends Error {
+  override name = "PermanentError";
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The payload itself is wrong: answer 400, relay fails it now. */
+export class BadPayloadError extends Error {
+  override name = "BadPayloadError";
+  constructor(
+    message: string,
+    readonly fields: FieldIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A passing fault (upstream 5xx, network, timeout): answer 503, relay retries with backoff. */
+export class RetryableError extends Error {
+  override name = "RetryableError";
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Upstream rate limit: answer 429 + Retry-After; the relay waits without spending an attempt. */
+export class RateLimitedError extends Error {
+  override name = "RateLimitedError";
+  constructor(
+    /** How long to wait, in milliseconds. */
+    readonly retryAfterMs: number,
+    message = "rate limited upstream",
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The request's signature was refused: answer 401 (and only for that). */
+export class SignatureRejectedError extends Error {
+  override name = "SignatureRejectedError";
+}
+
+/** Turns any thrown value into an Error with a message, for logging and storing. */
+export function coerceError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === "string") return new Error(value);
+  try {
+    return new Error(JSON.stringify(value));
+  } catch {
+    return new Error(String(value));
+  }
+}
+
+export function isErrorNamed<T extends Error>(value: unknown, name: string): value is T {
+  return value instanceof Error && value.name === name;
+}

@@ -1,0 +1,61 @@
+// The API's errors and their one mapping to HTTP: `{error: {code, message, fields?}}` (ARCHITECTURE).
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { z } from "zod";
+import { BadPayloadError, coerceError, type FieldIssue, isErrorNamed } from "../../handlers/kit/errors.js";
+import { describeFields, zodFields } from "../../handlers/kit/validation.js";
+import type { Logger } from "../logger.js";
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503,
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldIssue[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+
+  static validation(error: z.ZodError, prefix?: string): ApiError {
+    const fields = zodFields(error, prefix);
+    return new ApiError(400, "invalid_request", `invalid request: ${describeFields(fields)}`, fields);
+  }
+  static notFound(what: string): ApiError {
+    return new ApiError(404, "not_found", `${what} not found`);
+  }
+  static unavailable(what: string, retryAfterS = 5): ApiError {
+    return new ApiError(503, "unavailable", `${what} is unavailable, try again shortly`, undefined, {
+      "Retry-After": String(retryAfterS),
+    });
+  }
+}
+
+export function errorJson(code: string, message: string, fields?: FieldIssue[]) {
+  return { error: fields?.length ? { code, message, fields } : { code, message } };
+}
+
+/** Hono onError for the API: typed errors → their status; anything else → 500, logged. */
+export function apiErrorHandler(log: Logger) {
+  return (err: unknown, c: Context): Response => {
+    if (isErrorNamed<ApiError>(err, "ApiError")) {
+      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+      if (err.status >= 500) log.warn({ code: err.code, path: c.req.path, msg: err.message }, "api unavailable");
+      else log.info({ code: err.code, path: c.req.path, status: err.status, fields: err.fields }, err.message);
+      return c.json(errorJson(err.code, err.message, err.fields), err.status);
+    }
+    if (isErrorNamed<BadPayloadError>(err, "BadPayloadError")) {
+      log.info({ path: c.req.path, fields: err.fields }, err.message);
+      return c.json(errorJson("invalid_request", err.message, err.fields), 400);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "http_error";
+      return c.json(errorJson(code, err.message || "request refused"), status);
+    }
+    const e = coerceError(err);
+    log.error({ err: { name: e.name, message: e.message, stack: e.stack }, path: c.req.path }, "api error");
+    return c.json(errorJson("internal", "internal error"), 500);
+  };
+}
