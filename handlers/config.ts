@@ -19,6 +19,12 @@ export const handlerConfigShape = {
   LINKEDIN_API_BASE_URL: z.url().default("https://api.linkedin.com"),
   FACEBOOK_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
   INSTAGRAM_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
+  /** LinkedIn's OAuth host (token refresh at `/oauth/v2/accessToken`); the REST API is LINKEDIN_API_BASE_URL. */
+  LINKEDIN_OAUTH_BASE_URL: z.url().default("https://www.linkedin.com"),
+  /** `LinkedIn-Version` header (YYYYMM) sent to LinkedIn's versioned REST API. */
+  LINKEDIN_API_VERSION: z.string().regex(/^\d{6}$/).default("202505"),
+  /** Graph API version path segment for Facebook and Instagram calls. */
+  GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default("v21.0"),
   X_CLIENT_ID: z.string().optional(),
   X_CLIENT_SECRET: z.string().optional(),
   LINKEDIN_CLIENT_ID: z.string().optional(),
