@@ -15,6 +15,12 @@ export const handlerConfigShape = {
   OPENAI_API_KEY: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
   OPENAI_BASE_URL: z.url().default("https://api.openai.com/v1"),
   OPENAI_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  /** Deadline of one AI call in ms (a job makes at most three, inside its 5-minute timeout). @default 60_000 */
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Estimated price of 1M prompt tokens in USD, for per-job cost. @default 0.15 (gpt-4o-mini) */
+  OPENAI_INPUT_USD_PER_MTOK: z.coerce.number().nonnegative().default(0.15),
+  /** Estimated price of 1M completion tokens in USD. @default 0.6 (gpt-4o-mini) */
+  OPENAI_OUTPUT_USD_PER_MTOK: z.coerce.number().nonnegative().default(0.6),
   X_API_BASE_URL: z.url().default("https://api.x.com"),
   LINKEDIN_API_BASE_URL: z.url().default("https://api.linkedin.com"),
   FACEBOOK_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),
