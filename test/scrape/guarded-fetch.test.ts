@@ -21,7 +21,7 @@ const rebindLookup: LookupFunction = (hostname, options, callback) => {
     if (options.all) return callback(null, [{ address: "127.0.0.1", family: 4 }]);
     return callback(null, "127.0.0.1", 4);
   }
-  dns.lookup(hostname, options, callback as Parameters<typeof dns.lookup>[2]);
+  (dns.lookup as LookupFunction)(hostname, options, callback);
 };
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -84,11 +84,11 @@ describe("SSRF: blocked before any connection", () => {
         `http://localhost:${target.port}/`,
         `http://rebind.test:${target.port}/`,
       ];
-      hops.forEach((to, i) =>
+      for (const [i, to] of hops.entries()) {
         site.route(`/r${i}`, (_req, res) => {
           res.writeHead(302, { location: to }).end();
-        }),
-      );
+        });
+      }
       const f = createGuardedFetch({ ...base, allowedOrigins: [site.url], lookup: rebindLookup });
       for (let i = 0; i < hops.length; i++) expect(await codeOf(f(`${site.url}/r${i}`))).toBe("blocked_url");
       expect(target.connections).toBe(0);
