@@ -52,7 +52,7 @@ export const jobs = pgTable(
     userId: text("user_id").notNull(),
     type: text("type").notNull(),
     status: text("status").$type<JobStatus>().notNull(),
-    priority: text("priority").notNull(),
+    priority: text("priority").$type<"critical" | "high" | "normal" | "low">().notNull(),
     payload: jsonb("payload").notNull(),
     idempotencyKey: text("idempotency_key"),
     payloadHash: text("payload_hash"),
@@ -73,12 +73,16 @@ export const jobs = pgTable(
     finishedAt: ts("finished_at"),
   },
   (t) => [
-    uniqueIndex("jobs_org_idempotency_key").on(t.orgId, t.idempotencyKey).where(sql`idempotency_key is not null`),
+    uniqueIndex("jobs_org_idempotency_key")
+      .on(t.orgId, t.idempotencyKey)
+      .where(sql`idempotency_key is not null`),
     uniqueIndex("jobs_dedup_key_live")
       .on(t.dedupKey)
       .where(sql`dedup_key is not null and status in ('queued', 'active', 'retrying')`),
     index("jobs_org_created").on(t.orgId, t.createdAt),
-    index("jobs_live_status").on(t.status, t.updatedAt).where(sql`status in ('queued', 'active', 'retrying')`),
+    index("jobs_live_status")
+      .on(t.status, t.updatedAt)
+      .where(sql`status in ('queued', 'active', 'retrying')`),
     index("jobs_finished_at").on(t.finishedAt),
   ],
 );
@@ -273,7 +277,10 @@ export const postMetrics = pgTable(
     saves: integer("saves"),
     engagementRate: doublePrecision("engagement_rate"),
   },
-  (t) => [uniqueIndex("post_metrics_post_job").on(t.postId, t.jobId), index("post_metrics_post").on(t.postId, t.capturedAt)],
+  (t) => [
+    uniqueIndex("post_metrics_post_job").on(t.postId, t.jobId),
+    index("post_metrics_post").on(t.postId, t.capturedAt),
+  ],
 );
 
 /** Brand brain: one row of computed insights per user. */

@@ -28,9 +28,15 @@ export const handlerConfigShape = {
   /** LinkedIn's OAuth host (token refresh at `/oauth/v2/accessToken`); the REST API is LINKEDIN_API_BASE_URL. */
   LINKEDIN_OAUTH_BASE_URL: z.url().default("https://www.linkedin.com"),
   /** `LinkedIn-Version` header (YYYYMM) sent to LinkedIn's versioned REST API. */
-  LINKEDIN_API_VERSION: z.string().regex(/^\d{6}$/).default("202505"),
+  LINKEDIN_API_VERSION: z
+    .string()
+    .regex(/^\d{6}$/)
+    .default("202505"),
   /** Graph API version path segment for Facebook and Instagram calls. */
-  GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default("v21.0"),
+  GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default("v21.0"),
   X_CLIENT_ID: z.string().optional(),
   X_CLIENT_SECRET: z.string().optional(),
   LINKEDIN_CLIENT_ID: z.string().optional(),
@@ -43,7 +49,11 @@ export const handlerConfigShape = {
   SCRAPER_ALLOW_PRIVATE_NETWORKS: bool,
   SCRAPER_USER_AGENT: z.string().default("FlywheelBot/1.0 (+https://github.com/flywheel-workers)"),
   /** Maximum body size in bytes, after decompression. @default 5 MB */
-  SCRAPER_MAX_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  SCRAPER_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 1024 * 1024),
   /** Total deadline of one fetch in ms. @default 30_000 */
   SCRAPER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Idle (no bytes) timeout of one fetch in ms. @default 10_000 */

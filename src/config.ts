@@ -12,7 +12,14 @@ const delays = z
 const perTypeConcurrency = z
   .string()
   .regex(/^([a-z0-9-]+=\d+)(,[a-z0-9-]+=\d+)*$/, "type=N pairs, e.g. scrape=20,content-generation=10")
-  .transform((s) => Object.fromEntries(s.split(",").map((p) => p.split("=")).map(([k, v]) => [k!, Number(v)])));
+  .transform((s) =>
+    Object.fromEntries(
+      s
+        .split(",")
+        .map((p) => p.split("="))
+        .map(([k, v]) => [k!, Number(v)]),
+    ),
+  );
 const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
 
 export const configSchema = z.object({
@@ -24,9 +31,24 @@ export const configSchema = z.object({
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   DATA_DIR: z.string().default(".data"),
-  REDIS_URL: z.preprocess(emptyToUndefined, z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional()),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only").default("fw"),
-  DATABASE_URL: z.preprocess(emptyToUndefined, z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional()),
+  REDIS_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+      .optional(),
+  ),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only")
+    .default("fw"),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+      .optional(),
+  ),
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(20),
   ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "at least 16 characters").optional()),
   RELAY_CONCURRENCY: z.coerce.number().int().positive().default(100),
@@ -34,7 +56,11 @@ export const configSchema = z.object({
   ORG_MAX_ACTIVE: z.coerce.number().int().nonnegative().default(50),
   RETRY_DELAYS_MS: delays.default([60_000, 300_000, 900_000]),
   RATE_LIMIT_MAX_WAITS: z.coerce.number().int().positive().default(20),
-  RATE_LIMIT_MAX_AGE_MS: z.coerce.number().int().positive().default(24 * 3600 * 1000),
+  RATE_LIMIT_MAX_AGE_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3600 * 1000),
   ENQUEUE_RATE_LIMIT: z.coerce.number().int().nonnegative().default(600),
   JOB_RETENTION_DAYS: z.coerce.number().positive().default(30),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),

@@ -1,5 +1,5 @@
 // pino JSON logs with secrets redacted wherever they may appear (headers, tokens, keys, URLs' passwords).
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 export const REDACT_PATHS = [
   "authorization",

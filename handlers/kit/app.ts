@@ -1,7 +1,8 @@
 // The handlers app: POST /{type} verifies the signature against the configured URL, parses the
 // envelope, runs the type's route, and maps typed errors to ARCHITECTURE's answer table in one place.
-import { Hono } from "hono";
+
 import type { Context } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import type { Catalog } from "./catalog.js";
 import type { Logger, RuntimeAdapter } from "./context.js";
@@ -10,10 +11,10 @@ import {
   BadPayloadError,
   coerceError,
   isErrorNamed,
-  PermanentError,
-  RateLimitedError,
-  RetryableError,
-  SignatureRejectedError,
+  type PermanentError,
+  type RateLimitedError,
+  type RetryableError,
+  type SignatureRejectedError,
 } from "./errors.js";
 import { verifySignature } from "./signature.js";
 import { describeFields, zodFields } from "./validation.js";
@@ -60,7 +61,10 @@ export function errorResponse(err: unknown, c: Context, log: Logger = consoleLog
     return c.json(errorBody(err.code, err.message), 503);
   }
   const e = coerceError(err);
-  log.error({ err: { name: e.name, message: e.message, stack: e.stack }, path: c.req.path }, "handler crashed");
+  log.error(
+    { err: { name: e.name, message: e.message, stack: e.stack }, path: c.req.path },
+    "handler crashed",
+  );
   return c.json(errorBody("internal", e.message), 500);
 }
 
@@ -74,14 +78,17 @@ export function createHandlersApp(opts: { catalog: Catalog; adapter: RuntimeAdap
 
   app.post("/:type", async (c, next) => {
     const type = c.req.param("type");
-    if (!opts.catalog.get(type)) return c.json(errorBody("unknown_type", `no handler for job type ${type}`), 404);
+    if (!opts.catalog.get(type))
+      return c.json(errorBody("unknown_type", `no handler for job type ${type}`), 404);
     const body = await c.req.text();
     const { ctx, done } = await opts.adapter.context(c.req.raw);
     c.set("kit", ctx);
     try {
       const { HANDLERS_URL, QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY } = ctx.config;
       if (!HANDLERS_URL || !QSTASH_CURRENT_SIGNING_KEY || !QSTASH_NEXT_SIGNING_KEY) {
-        throw new Error("handlers are not configured: HANDLERS_URL and both QSTASH_*_SIGNING_KEY are required");
+        throw new Error(
+          "handlers are not configured: HANDLERS_URL and both QSTASH_*_SIGNING_KEY are required",
+        );
       }
       await verifySignature({
         keys: { current: QSTASH_CURRENT_SIGNING_KEY, next: QSTASH_NEXT_SIGNING_KEY },
@@ -101,7 +108,8 @@ export function createHandlersApp(opts: { catalog: Catalog; adapter: RuntimeAdap
         const fields = zodFields(parsed.error);
         throw new BadPayloadError(`invalid job envelope: ${describeFields(fields)}`, fields);
       }
-      if (parsed.data.type !== type) throw new BadPayloadError(`envelope type ${parsed.data.type} ≠ route ${type}`);
+      if (parsed.data.type !== type)
+        throw new BadPayloadError(`envelope type ${parsed.data.type} ≠ route ${type}`);
       c.set("envelope", parsed.data);
       c.set("requestId", c.req.header("x-request-id") ?? parsed.data.jobId);
       await next();

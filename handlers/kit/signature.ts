@@ -2,7 +2,7 @@
 // handlers and the trigger endpoint verify with `verifySignature`: @upstash/qstash's Receiver (current then
 // next key, issuer, expiry, `sub` = the configured URL, body hash) plus a replay check on `jti`.
 import { Receiver } from "@upstash/qstash";
-import { SignJWT, base64url, decodeJwt } from "jose";
+import { base64url, decodeJwt, SignJWT } from "jose";
 import type { Kv } from "./context.js";
 import { SignatureRejectedError } from "./errors.js";
 

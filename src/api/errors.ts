@@ -2,7 +2,12 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { z } from "zod";
-import { BadPayloadError, coerceError, type FieldIssue, isErrorNamed } from "../../handlers/kit/errors.js";
+import {
+  type BadPayloadError,
+  coerceError,
+  type FieldIssue,
+  isErrorNamed,
+} from "../../handlers/kit/errors.js";
 import { describeFields, zodFields } from "../../handlers/kit/validation.js";
 import type { Logger } from "../logger.js";
 
@@ -41,8 +46,12 @@ export function apiErrorHandler(log: Logger) {
   return (err: unknown, c: Context): Response => {
     if (isErrorNamed<ApiError>(err, "ApiError")) {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
-      if (err.status >= 500) log.warn({ code: err.code, path: c.req.path, msg: err.message }, "api unavailable");
-      else log.info({ code: err.code, path: c.req.path, status: err.status, fields: err.fields }, err.message);
+      // The rest of an oversized body is never read: close the connection rather than leave it unusable.
+      if (err.status === 413) c.header("Connection", "close");
+      if (err.status >= 500)
+        log.warn({ code: err.code, path: c.req.path, msg: err.message }, "api unavailable");
+      else
+        log.info({ code: err.code, path: c.req.path, status: err.status, fields: err.fields }, err.message);
       return c.json(errorJson(err.code, err.message, err.fields), err.status);
     }
     if (isErrorNamed<BadPayloadError>(err, "BadPayloadError")) {

@@ -62,13 +62,26 @@ export async function startPrivateRedis(opts: { dir?: string; port?: number; aof
   stop(): Promise<void>;
 }> {
   if (!which("redis-server")) {
-    throw new Error("redis-server not found on PATH: install it (Debian/Ubuntu: apt-get install redis-server)");
+    throw new Error(
+      "redis-server not found on PATH: install it (Debian/Ubuntu: apt-get install redis-server)",
+    );
   }
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "fw-redis-"));
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", opts.aof ? "yes" : "no", "--dir", dir],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      opts.aof ? "yes" : "no",
+      "--dir",
+      dir,
+    ],
     { stdio: "ignore" },
   );
   await waitFor(() => answers(port), `redis-server on port ${port}`);
@@ -89,7 +102,9 @@ async function startPrivatePostgres(): Promise<{ url: string; stop(): Promise<vo
   const initdb = which("initdb") ?? "/usr/lib/postgresql/15/bin/initdb";
   const pgCtl = which("pg_ctl") ?? "/usr/lib/postgresql/15/bin/pg_ctl";
   if (!which(initdb)) {
-    throw new Error("initdb/pg_ctl not found: install PostgreSQL (Debian/Ubuntu: apt-get install postgresql)");
+    throw new Error(
+      "initdb/pg_ctl not found: install PostgreSQL (Debian/Ubuntu: apt-get install postgresql)",
+    );
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "fw-pg-"));
@@ -101,7 +116,17 @@ async function startPrivatePostgres(): Promise<{ url: string; stop(): Promise<vo
       : execFileSync(args[0]!, args.slice(1), { stdio: "ignore" });
   if (asRoot) execFileSync("chown", ["postgres", dir]);
   run([initdb, "-D", join(dir, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
-  run([pgCtl, "-D", join(dir, "data"), "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, "-l", join(dir, "log"), "-w", "start"]);
+  run([
+    pgCtl,
+    "-D",
+    join(dir, "data"),
+    "-o",
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+    "-l",
+    join(dir, "log"),
+    "-w",
+    "start",
+  ]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {

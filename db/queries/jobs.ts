@@ -1,0 +1,128 @@
+// Job queries shared by the API, the relay, the reconciler and the CLI.
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import type { Db } from "../client.js";
+import { type JobStatus, jobRuns, jobs } from "../schema.js";
+
+export type JobRow = typeof jobs.$inferSelect;
+export type NewJobRow = typeof jobs.$inferInsert;
+export type JobRunRow = typeof jobRuns.$inferSelect;
+
+export const LIVE_STATUSES: JobStatus[] = ["queued", "active", "retrying"];
+
+/** Inserts a job unless a live job has the same dedup key or the org already used the idempotency key. */
+export async function insertJob(db: Db, row: NewJobRow): Promise<JobRow | null> {
+  const [inserted] = await db.insert(jobs).values(row).onConflictDoNothing().returning();
+  return inserted ?? null;
+}
+
+export async function getJob(db: Db, id: string, orgId?: string): Promise<JobRow | null> {
+  const [row] = await db
+    .select()
+    .from(jobs)
+    .where(orgId ? and(eq(jobs.id, id), eq(jobs.orgId, orgId)) : eq(jobs.id, id));
+  return row ?? null;
+}
+
+export async function findByIdempotencyKey(db: Db, orgId: string, key: string): Promise<JobRow | null> {
+  const [row] = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.orgId, orgId), eq(jobs.idempotencyKey, key)));
+  return row ?? null;
+}
+
+export async function releaseIdempotencyKey(db: Db, id: string): Promise<void> {
+  await db.update(jobs).set({ idempotencyKey: null }).where(eq(jobs.id, id));
+}
+
+export async function findLiveByDedupKey(db: Db, dedupKey: string): Promise<JobRow | null> {
+  const [row] = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.dedupKey, dedupKey), inArray(jobs.status, LIVE_STATUSES)));
+  return row ?? null;
+}
+
+export async function deleteJob(db: Db, id: string): Promise<void> {
+  await db.delete(jobs).where(eq(jobs.id, id));
+}
+
+export interface ListJobsFilter {
+  orgId: string;
+  userId?: string;
+  status?: JobStatus;
+  type?: string;
+  limit: number;
+  /** Opaque cursor: `${createdAt ISO}|${id}` of the last row seen. */
+  cursor?: { createdAt: Date; id: string };
+}
+
+export async function listJobs(db: Db, f: ListJobsFilter): Promise<JobRow[]> {
+  const conds = [eq(jobs.orgId, f.orgId)];
+  if (f.userId) conds.push(eq(jobs.userId, f.userId));
+  if (f.status) conds.push(eq(jobs.status, f.status));
+  if (f.type) conds.push(eq(jobs.type, f.type));
+  if (f.cursor) {
+    const c = or(
+      lt(jobs.createdAt, f.cursor.createdAt),
+      and(eq(jobs.createdAt, f.cursor.createdAt), lt(jobs.id, f.cursor.id)),
+    );
+    if (c) conds.push(c);
+  }
+  return db
+    .select()
+    .from(jobs)
+    .where(and(...conds))
+    .orderBy(desc(jobs.createdAt), desc(jobs.id))
+    .limit(f.limit);
+}
+
+export async function listRuns(db: Db, jobId: string): Promise<JobRunRow[]> {
+  return db
+    .select()
+    .from(jobRuns)
+    .where(eq(jobRuns.jobId, jobId))
+    .orderBy(jobRuns.attempt, jobRuns.startedAt);
+}
+
+/** Moves a job from one of `from` to `to`; returns the updated row, or null when it was not in `from`. */
+export async function transition(
+  db: Db,
+  id: string,
+  from: JobStatus[],
+  set: Partial<NewJobRow> & { status: JobStatus },
+  orgId?: string,
+): Promise<JobRow | null> {
+  const where = [eq(jobs.id, id), inArray(jobs.status, from)];
+  if (orgId) where.push(eq(jobs.orgId, orgId));
+  const [row] = await db
+    .update(jobs)
+    .set({ ...set, updatedAt: sql`now()` })
+    .where(and(...where))
+    .returning();
+  return row ?? null;
+}
+
+/** Deletes finished jobs (and their runs) older than `before`; returns how many. */
+export async function purgeFinishedBefore(db: Db, before: Date, batch = 1000): Promise<number> {
+  const res = await db.execute(sql`
+    delete from jobs where id in (
+      select id from jobs
+      where status in ('completed', 'failed', 'cancelled') and finished_at < ${before.toISOString()}
+      limit ${batch})`);
+  return Number(
+    (res as { rowCount?: number; affectedRows?: number }).rowCount ??
+      (res as { affectedRows?: number }).affectedRows ??
+      0,
+  );
+}
+
+/** Live jobs not touched since `before` (reconciler candidates). */
+export async function staleLiveJobs(db: Db, before: Date, limit = 500): Promise<JobRow[]> {
+  return db
+    .select()
+    .from(jobs)
+    .where(and(inArray(jobs.status, LIVE_STATUSES), lt(jobs.updatedAt, before)))
+    .orderBy(jobs.updatedAt)
+    .limit(limit);
+}

@@ -1,0 +1,65 @@
+// The HTTP API (Hono + @hono/zod-openapi): request ids, body limit, auth, every /v1 and /admin route,
+// health checks, and one error handler mapping typed errors to `{error: {code, message, fields?}}`.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { adminAuth, apiKeyAuth } from "./auth.js";
+import type { ApiDeps, ApiEnv } from "./deps.js";
+import { ApiError, apiErrorHandler } from "./errors.js";
+import { EnqueueRateLimit } from "./rate-limit.js";
+import { registerAdminRoutes } from "./routes/admin.js";
+import { registerEventRoutes } from "./routes/events.js";
+import { registerJobRoutes } from "./routes/jobs.js";
+import { registerNotificationRoutes } from "./routes/notifications.js";
+
+/** Request bodies above this are refused with 413 (chunked ones too). @default 256 KB */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw ApiError.validation(result.error);
+    },
+  });
+  app.onError(apiErrorHandler(deps.log));
+  app.notFound((c) =>
+    c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `request body over ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/readyz", async (c) => {
+    const r = await deps.readiness();
+    const down = Object.entries(r)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => name);
+    if (down.length)
+      return c.json(
+        { ok: false, down, error: { code: "not_ready", message: `${down.join(" and ")} unreachable` } },
+        503,
+      );
+    return c.json({ ok: true, redis: true, postgres: true });
+  });
+
+  const keys = apiKeyAuth(deps.db);
+  app.use("/v1/*", keys);
+  app.use("/admin/*", adminAuth(deps.config.ADMIN_TOKEN));
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer" });
+
+  const rateLimit = new EnqueueRateLimit(deps.redis, deps.queues.prefix, deps.config.ENQUEUE_RATE_LIMIT);
+  registerJobRoutes(app, deps, rateLimit);
+  registerEventRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
+  registerAdminRoutes(app, deps, () => keys.forget());
+  return app;
+}

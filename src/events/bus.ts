@@ -1,0 +1,121 @@
+// Live events for SSE: one Redis stream (`{prefix}:events`, capped) that the API, relay and notifier
+// append to; each process reads it with one blocking reader shared by its SSE subscribers, and a
+// reconnecting client replays from its Last-Event-ID with XRANGE. Works across any number of instances.
+import type { Redis } from "ioredis";
+
+export type EventKind = "job" | "notification";
+
+export interface BusEvent {
+  id: string;
+  kind: EventKind;
+  orgId: string;
+  userId: string;
+  data: unknown;
+}
+
+type Listener = (event: BusEvent) => void;
+
+function parseEntry([id, fields]: [string, string[]]): BusEvent | null {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  if (!f.kind || !f.org || !f.data) return null;
+  return { id, kind: f.kind as EventKind, orgId: f.org, userId: f.user ?? "", data: JSON.parse(f.data) };
+}
+
+export class EventBus {
+  readonly key: string;
+  private readonly listeners = new Set<Listener>();
+  private reader: Redis | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly maxLen = 10_000,
+  ) {
+    this.key = `${prefix}:events`;
+  }
+
+  async publish(kind: EventKind, orgId: string, userId: string, data: unknown): Promise<string> {
+    const id = await this.redis.xadd(
+      this.key,
+      "MAXLEN",
+      "~",
+      this.maxLen,
+      "*",
+      "kind",
+      kind,
+      "org",
+      orgId,
+      "user",
+      userId,
+      "data",
+      JSON.stringify(data),
+    );
+    return id ?? "";
+  }
+
+  /** Events after `lastId` still in the stream (replay for Last-Event-ID). */
+  async since(lastId: string, count = 1000): Promise<BusEvent[]> {
+    const entries = (await this.redis.xrange(this.key, `(${lastId}`, "+", "COUNT", count)) as [
+      string,
+      string[],
+    ][];
+    return entries.map(parseEntry).filter((e): e is BusEvent => e !== null);
+  }
+
+  /** Receives every new event until the returned function is called. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    if (!this.running) this.start();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  private start(): void {
+    this.running = true;
+    this.reader = this.redis.duplicate({ maxRetriesPerRequest: null });
+    this.reader.on("error", () => {});
+    const reader = this.reader;
+    this.loop = (async () => {
+      const newest = (await reader.xrevrange(this.key, "+", "-", "COUNT", 1).catch(() => [])) as [
+        string,
+        string[],
+      ][];
+      let last = newest[0]?.[0] ?? "0-0";
+      while (this.running) {
+        try {
+          const res = (await reader.xread("COUNT", 500, "BLOCK", 5000, "STREAMS", this.key, last)) as
+            | [string, [string, string[]][]][]
+            | null;
+          if (!res) continue;
+          for (const [, entries] of res) {
+            for (const entry of entries) {
+              last = entry[0];
+              const event = parseEntry(entry);
+              if (event) for (const l of this.listeners) l(event);
+            }
+          }
+        } catch {
+          if (!this.running) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })();
+  }
+
+  private stop(): void {
+    this.running = false;
+    this.reader?.disconnect();
+    this.reader = null;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    this.stop();
+    await this.loop?.catch(() => {});
+  }
+}

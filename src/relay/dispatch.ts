@@ -1,0 +1,115 @@
+// Calls a handler: signs the envelope (ARCHITECTURE: Relay → handler request), POSTs it with the type's
+// timeout, and maps the answer to an outcome by the answer table. The one place status → outcome lives.
+import type { JobEnvelope } from "../../handlers/kit/context.js";
+import { signRequest } from "../../handlers/kit/signature.js";
+import { parseRetryAfter } from "./backoff.js";
+
+export type Outcome =
+  | { kind: "completed"; httpStatus: number; result: unknown }
+  | { kind: "retry"; httpStatus: number | null; code: string; message: string }
+  | { kind: "rate_limited"; httpStatus: 429; retryAfterMs: number; message: string }
+  | { kind: "failed"; httpStatus: number; code: string; message: string }
+  | { kind: "cancelled"; message: string };
+
+export interface DispatchOptions {
+  handlersUrl: string;
+  signingKey: string;
+  timeoutMs: number;
+  requestId: string;
+  cancel?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+async function readError(res: Response): Promise<{ code: string | null; message: string }> {
+  const text = await res.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    if (body.error?.message) return { code: body.error.code ?? null, message: body.error.message };
+  } catch {
+    // not JSON: fall through to the text
+  }
+  return { code: null, message: text.slice(0, 500) || `HTTP ${res.status}` };
+}
+
+export async function dispatch(envelope: JobEnvelope, opts: DispatchOptions): Promise<Outcome> {
+  const url = `${opts.handlersUrl.replace(/\/+$/, "")}/${envelope.type}`;
+  const body = JSON.stringify(envelope);
+  const signature = await signRequest({ key: opts.signingKey, url, body });
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.cancel ? AbortSignal.any([timeout, opts.cancel]) : timeout;
+  let res: Response;
+  try {
+    res = await (opts.fetch ?? fetch)(url, {
+      method: "POST",
+      body,
+      signal,
+      headers: {
+        "content-type": "application/json",
+        "upstash-signature": signature,
+        "x-request-id": opts.requestId,
+      },
+    });
+  } catch (err) {
+    if (opts.cancel?.aborted) return { kind: "cancelled", message: "cancelled while running" };
+    if (timeout.aborted) {
+      return {
+        kind: "retry",
+        httpStatus: null,
+        code: "timeout",
+        message: `handler did not answer within ${opts.timeoutMs} ms`,
+      };
+    }
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return {
+      kind: "retry",
+      httpStatus: null,
+      code: "network_error",
+      message: cause?.message ?? (err as Error).message,
+    };
+  }
+  try {
+    return await classify(res);
+  } catch (err) {
+    // The body stream was cut (timeout or cancel while reading).
+    if (opts.cancel?.aborted) return { kind: "cancelled", message: "cancelled while running" };
+    return {
+      kind: "retry",
+      httpStatus: res.status,
+      code: timeout.aborted ? "timeout" : "network_error",
+      message: (err as Error).message,
+    };
+  }
+}
+
+async function classify(res: Response): Promise<Outcome> {
+  const status = res.status;
+  if (status >= 200 && status < 300) {
+    const text = await res.text();
+    let result: unknown = null;
+    try {
+      result = text ? JSON.parse(text) : null;
+    } catch {
+      result = { text };
+    }
+    return { kind: "completed", httpStatus: status, result };
+  }
+  if (status === 429) {
+    const { message } = await readError(res);
+    return { kind: "rate_limited", httpStatus: 429, retryAfterMs: parseRetryAfter(res.headers), message };
+  }
+  const { code, message } = await readError(res);
+  if (status === 400 || status === 422)
+    return { kind: "failed", httpStatus: status, code: code ?? "rejected", message };
+  if (status === 401) {
+    return {
+      kind: "retry",
+      httpStatus: 401,
+      code: "signature_rejected",
+      message: `handler refused the signature: ${message}`,
+    };
+  }
+  if (status === 408 || status >= 500)
+    return { kind: "retry", httpStatus: status, code: code ?? `http_${status}`, message };
+  if (status === 404) return { kind: "retry", httpStatus: 404, code: "handler_not_found", message };
+  return { kind: "failed", httpStatus: status, code: code ?? `http_${status}`, message };
+}

@@ -1,0 +1,434 @@
+// The relay owns the job lifecycle: one BullMQ Worker per job type pulls jobs, activates them in Postgres,
+// calls the handler over signed HTTP (dispatch.ts), and applies the answer: completed, retry with backoff,
+// rate-limited wait (no attempt spent), failed (onFailed + notification) or cancelled. BullMQ's own retry
+// counter is unused (attempts: 1): attempts live in Postgres so lost (stalled) attempts count too.
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Db } from "../../db/client.js";
+import type { JobRow } from "../../db/queries/jobs.js";
+import { activateJob, type FinishUpdate, finishAttempt, type RunRecord } from "../../db/queries/lifecycle.js";
+import { insertNotification } from "../../db/queries/notifications.js";
+import type { Catalog } from "../../handlers/kit/catalog.js";
+import { systemClock } from "../../handlers/kit/context.js";
+import { coerceError } from "../../handlers/kit/errors.js";
+import { newId } from "../../handlers/kit/ids.js";
+import type { EventBus } from "../events/bus.js";
+import { cancelChannel } from "../jobs/service.js";
+import { jobView } from "../jobs/view.js";
+import type { Logger } from "../logger.js";
+import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData } from "../queue/queues.js";
+import { retryDelayMs } from "./backoff.js";
+import { withDbRetry } from "./db-retry.js";
+import { dispatch, type Outcome } from "./dispatch.js";
+import { OrgCap } from "./org-cap.js";
+
+export interface RelayOptions {
+  db: Db;
+  /** Connection for the workers (BullMQ needs maxRetriesPerRequest: null). */
+  connection: Redis;
+  prefix: string;
+  catalog: Catalog;
+  events: EventBus;
+  log: Logger;
+  handlersUrl: string;
+  signingKey: string;
+  retryDelaysMs: readonly number[];
+  /** Total concurrency split over the types (each type gets its override or an equal share). @default 100 */
+  concurrency: number;
+  typeConcurrency?: Record<string, number>;
+  orgMaxActive: number;
+  rateLimitMaxWaits: number;
+  rateLimitMaxAgeMs: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  drainDelayS: number;
+  /** Only run these types (default: every type in the catalog). */
+  types?: string[];
+  fetch?: typeof fetch;
+  onOutcome?: (info: {
+    type: string;
+    outcome: string;
+    durationMs: number;
+    httpStatus: number | null;
+  }) => void;
+}
+
+export class Relay {
+  private readonly workers: Worker<QueueJobData>[] = [];
+  private readonly inFlight = new Map<string, AbortController>();
+  private readonly orgCap: OrgCap;
+  private subscriber: Redis | null = null;
+
+  constructor(private readonly o: RelayOptions) {
+    this.orgCap = new OrgCap(o.connection, o.prefix, o.orgMaxActive);
+  }
+
+  get activeCount(): number {
+    return this.inFlight.size;
+  }
+
+  async start(): Promise<void> {
+    const types = this.o.types ?? [...this.o.catalog.types()];
+    const share = Math.max(1, Math.floor(this.o.concurrency / Math.max(1, types.length)));
+    for (const type of types) {
+      const concurrency = this.o.typeConcurrency?.[type] ?? share;
+      const worker = new Worker<QueueJobData>(type, (job, token) => this.process(job, token), {
+        connection: this.o.connection,
+        prefix: this.o.prefix,
+        concurrency,
+        lockDuration: this.o.lockDurationMs,
+        stalledInterval: this.o.stalledIntervalMs,
+        // Lost attempts are counted in Postgres (activateJob); BullMQ must not fail stalled jobs itself.
+        maxStalledCount: 1000,
+        drainDelay: this.o.drainDelayS,
+        removeOnComplete: KEEP_COMPLETED,
+        removeOnFail: KEEP_FAILED,
+        autorun: true,
+      });
+      worker.on("error", (err) => this.o.log.warn({ type, err: err.message }, "relay worker error"));
+      this.workers.push(worker);
+    }
+    this.subscriber = this.o.connection.duplicate();
+    this.subscriber.on("error", () => {});
+    this.subscriber.on("message", (_channel, jobId: string) => this.inFlight.get(jobId)?.abort());
+    await this.subscriber.subscribe(cancelChannel(this.o.prefix));
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+  }
+
+  /** Stops taking jobs, lets active ones finish within `graceMs`, then aborts the rest (they will be retried). */
+  async stop(graceMs = 30_000): Promise<void> {
+    const closing = Promise.all(this.workers.map((w) => w.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      closing.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.o.log.warn(
+        { active: this.inFlight.size },
+        "grace period over; abandoning active jobs to other relays",
+      );
+      await Promise.all(this.workers.map((w) => w.close(true)));
+    }
+    this.subscriber?.disconnect();
+  }
+
+  private async process(job: Job<QueueJobData>, token?: string): Promise<unknown> {
+    const def = this.o.catalog.get(job.name);
+    const jobId = job.id!;
+    if (!def) throw new UnrecoverableError(`unknown job type ${job.name}`);
+    const leaseMs = def.timeoutMs + 60_000;
+    if (!(await this.orgCap.acquire(job.data.orgId, jobId, leaseMs))) {
+      await job.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 1000), token);
+      throw new DelayedError();
+    }
+    try {
+      return await this.run(job, token, def.timeoutMs);
+    } finally {
+      await this.orgCap.release(job.data.orgId, jobId).catch(() => {});
+    }
+  }
+
+  private async run(job: Job<QueueJobData>, token: string | undefined, timeoutMs: number): Promise<unknown> {
+    const { db, log } = this.o;
+    const jobId = job.id!;
+    const activation = await withDbRetry(() => activateJob(db, jobId), log);
+    if (!activation) return null; // row purged or never existed: nothing to do
+    if (!activation.job) {
+      if (activation.cancelRequested && activation.previousStatus !== "cancelled") {
+        await this.cancelBeforeRun(jobId);
+      }
+      return null; // finished or cancelled meanwhile
+    }
+    let row = activation.job;
+    if (activation.previousStatus === "active") {
+      // The previous attempt never reported back (its relay died): record it as lost.
+      const lost = await this.lostAttempt(row, activation.previousAttempts);
+      if (lost) {
+        await this.failedForGood(lost);
+        throw new UnrecoverableError(lost.errorMessage ?? "lost");
+      }
+    }
+    this.emit(row);
+    const controller = new AbortController();
+    this.inFlight.set(jobId, controller);
+    const startedAt = new Date();
+    let outcome: Outcome;
+    try {
+      outcome = await dispatch(
+        {
+          jobId,
+          type: row.type,
+          orgId: row.orgId,
+          userId: row.userId,
+          attempt: row.attempts,
+          maxAttempts: row.maxAttempts,
+          payload: row.payload,
+        },
+        {
+          handlersUrl: this.o.handlersUrl,
+          signingKey: this.o.signingKey,
+          timeoutMs,
+          requestId: job.data.requestId ?? jobId,
+          cancel: controller.signal,
+          fetch: this.o.fetch,
+        },
+      );
+    } finally {
+      this.inFlight.delete(jobId);
+    }
+    const finishedAt = new Date();
+    const { update, delayMs } = this.decide(row, outcome, finishedAt);
+    const run: RunRecord = {
+      id: newId("run"),
+      attempt: row.attempts,
+      startedAt,
+      finishedAt,
+      outcome: runOutcome(outcome, update.status),
+      httpStatus: "httpStatus" in outcome ? outcome.httpStatus : null,
+      errorCode: outcome.kind === "completed" ? null : "code" in outcome ? outcome.code : outcome.kind,
+      error: outcome.kind === "completed" ? null : outcome.message,
+    };
+    const durationMs = finishedAt.getTime() - startedAt.getTime();
+    log[outcome.kind === "completed" ? "info" : run.outcome === "failed" ? "warn" : "info"](
+      {
+        jobId,
+        type: row.type,
+        orgId: row.orgId,
+        userId: row.userId,
+        requestId: job.data.requestId ?? jobId,
+        attempt: row.attempts,
+        maxAttempts: row.maxAttempts,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        durationMs,
+        outcome: run.outcome,
+        httpStatus: run.httpStatus,
+        errorCode: run.errorCode,
+        error: run.error,
+        ...(delayMs !== null ? { retryInMs: delayMs } : {}),
+      },
+      "job attempt",
+    );
+    if (outcome.kind === "retry" && outcome.code === "signature_rejected") {
+      log.error(
+        { jobId, type: row.type },
+        "handler refused the relay's signature: check QSTASH_*_SIGNING_KEY on both sides",
+      );
+    }
+    this.o.onOutcome?.({
+      type: row.type,
+      outcome: run.outcome,
+      durationMs,
+      httpStatus: run.httpStatus ?? null,
+    });
+    const next = await withDbRetry(() => finishAttempt(db, jobId, run, update), log);
+    if (!next) return null; // cancelled meanwhile (the cancel wrote its own status)
+    row = next;
+    this.emit(row);
+    if (update.status === "retrying" && delayMs !== null) {
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
+    if (update.status === "failed") {
+      await this.failedForGood(row);
+      throw new UnrecoverableError(row.errorMessage ?? "failed");
+    }
+    return outcome.kind === "completed" ? { ok: true } : null;
+  }
+
+  /** The answer table, as status changes. */
+  private decide(row: JobRow, outcome: Outcome, now: Date): { update: FinishUpdate; delayMs: number | null } {
+    switch (outcome.kind) {
+      case "completed":
+        return { update: { status: "completed", result: outcome.result, finished: true }, delayMs: null };
+      case "cancelled":
+        return {
+          update: {
+            status: "cancelled",
+            errorCode: "cancelled",
+            errorMessage: "cancelled by request",
+            finished: true,
+          },
+          delayMs: null,
+        };
+      case "failed":
+        return {
+          update: {
+            status: "failed",
+            errorCode: outcome.code,
+            errorMessage: outcome.message,
+            finished: true,
+          },
+          delayMs: null,
+        };
+      case "rate_limited": {
+        const waits = row.rateLimitedCount + 1;
+        const age = now.getTime() - row.createdAt.getTime();
+        if (waits > this.o.rateLimitMaxWaits || age + outcome.retryAfterMs > this.o.rateLimitMaxAgeMs) {
+          const message = `still rate limited after ${waits - 1} waits: ${outcome.message}`;
+          return {
+            update: {
+              status: "failed",
+              errorCode: "rate_limited",
+              errorMessage: message,
+              finished: true,
+              rateLimited: true,
+            },
+            delayMs: null,
+          };
+        }
+        const delayMs = outcome.retryAfterMs;
+        return {
+          update: {
+            status: "retrying",
+            errorCode: "rate_limited",
+            errorMessage: outcome.message,
+            nextRunAt: new Date(now.getTime() + delayMs),
+            refundAttempt: true,
+            rateLimited: true,
+          },
+          delayMs,
+        };
+      }
+      case "retry": {
+        if (row.attempts >= row.maxAttempts) {
+          const message = `failed after ${row.attempts} attempts: ${outcome.message}`;
+          return {
+            update: { status: "failed", errorCode: outcome.code, errorMessage: message, finished: true },
+            delayMs: null,
+          };
+        }
+        const delayMs = retryDelayMs(this.o.retryDelaysMs, row.attempts);
+        return {
+          update: {
+            status: "retrying",
+            errorCode: outcome.code,
+            errorMessage: outcome.message,
+            nextRunAt: new Date(now.getTime() + delayMs),
+          },
+          delayMs,
+        };
+      }
+    }
+  }
+
+  /** Records the lost attempt; returns the failed job when that was the last attempt. */
+  private async lostAttempt(row: JobRow, lostAttempt: number): Promise<JobRow | null> {
+    const at = new Date();
+    const overLimit = row.attempts > row.maxAttempts;
+    const run: RunRecord = {
+      id: newId("run"),
+      attempt: lostAttempt,
+      startedAt: row.updatedAt,
+      finishedAt: at,
+      outcome: "lost",
+      errorCode: "lost",
+      error: "the relay running this attempt stopped before it answered",
+    };
+    this.o.log.warn({ jobId: row.id, type: row.type, attempt: lostAttempt, outcome: "lost" }, "job attempt");
+    if (!overLimit) {
+      await withDbRetry(() => finishAttempt(this.o.db, row.id, run, { status: "active" }), this.o.log);
+      return null;
+    }
+    return withDbRetry(
+      () =>
+        finishAttempt(this.o.db, row.id, run, {
+          status: "failed",
+          errorCode: "lost",
+          errorMessage: `failed after ${row.maxAttempts} attempts: the last attempt was lost (relay stopped)`,
+          refundAttempt: true,
+          finished: true,
+        }),
+      this.o.log,
+    );
+  }
+
+  /** A cancel requested while the job was between states: end it cancelled without calling the handler. */
+  private async cancelBeforeRun(jobId: string) {
+    const at = new Date();
+    const row = await withDbRetry(
+      () =>
+        finishAttempt(
+          this.o.db,
+          jobId,
+          {
+            id: newId("run"),
+            attempt: 0,
+            startedAt: at,
+            finishedAt: at,
+            outcome: "cancelled",
+            error: "cancelled before it ran",
+          },
+          {
+            status: "cancelled",
+            errorCode: "cancelled",
+            errorMessage: "cancelled by request",
+            finished: true,
+            from: ["queued", "retrying", "active"],
+          },
+        ),
+      this.o.log,
+    );
+    if (row) this.emit(row);
+  }
+
+  /** Permanent failure: the type's onFailed, then the user's notification (outbox). */
+  private async failedForGood(row: JobRow): Promise<void> {
+    const { db, log } = this.o;
+    const def = this.o.catalog.get(row.type);
+    if (def?.onFailed) {
+      try {
+        await def.onFailed(
+          { db, clock: systemClock, log },
+          {
+            jobId: row.id,
+            type: row.type,
+            orgId: row.orgId,
+            userId: row.userId,
+            payload: row.payload,
+            errorCode: row.errorCode,
+            errorMessage: row.errorMessage ?? "failed",
+          },
+        );
+      } catch (err) {
+        log.error({ jobId: row.id, type: row.type, err: coerceError(err).message }, "onFailed threw");
+      }
+    }
+    await withDbRetry(
+      () =>
+        insertNotification(db, {
+          orgId: row.orgId,
+          userId: row.userId,
+          kind: "job_failed",
+          title: `Job failed: ${row.type}`,
+          message: `Job ${row.id} (${row.type}) failed after ${row.attempts} attempt(s): ${row.errorMessage ?? "unknown error"}. Retry it with POST /v1/jobs/${row.id}/retry.`,
+          jobId: row.id,
+          data: { type: row.type, errorCode: row.errorCode, retry: `/v1/jobs/${row.id}/retry` },
+        }),
+      log,
+    );
+  }
+
+  private emit(row: JobRow): void {
+    this.o.events.publish("job", row.orgId, row.userId, jobView(row)).catch(() => {});
+  }
+}
+
+function runOutcome(outcome: Outcome, status: string) {
+  switch (outcome.kind) {
+    case "completed":
+      return "completed" as const;
+    case "cancelled":
+      return "cancelled" as const;
+    case "rate_limited":
+      return "rate_limited" as const;
+    case "failed":
+      return "failed" as const;
+    case "retry":
+      return status === "failed" ? ("failed" as const) : ("retry" as const);
+  }
+}
