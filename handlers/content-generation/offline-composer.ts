@@ -5,7 +5,7 @@ import type { ContentGenerationPayload, Platform } from "./payload.js";
 import { composePost } from "./platform-rules.js";
 
 const STOP_WORDS = new Set(
-  "about above after again also among and are because been before being between both but can could does doing during each every few from further have having here how into its just more most much must now off once only other our ours out over own same should since some such than that the their theirs them then there these they this those through too under until very was were what when where which while who why will with within without would you your yours".split(
+  "best better big can get gets good great help helps how keep make makes many new next small simple tips ways win wins about above after again also among and are because been before being between both but can could does doing during each every few from further have having here how into its just more most much must now off once only other our ours out over own same should since some such than that the their theirs them then there these they this those through too under until very was were what when where which while who why will with within without would you your yours".split(
     " ",
   ),
 );
@@ -36,17 +36,20 @@ const CLOSERS: Record<Voice, readonly string[]> = {
 
 /** Up to `max` hashtags from the topic's distinctive words (then the audience's), CamelCased. */
 export function topicHashtags(payload: ContentGenerationPayload, max: number): string[] {
-  const words = `${payload.topic} ${payload.audience ?? ""}`.match(/[\p{L}][\p{L}\p{N}]{3,}/gu) ?? [];
-  const tags = new Map<string, string>();
-  for (const w of words) {
-    const key = w.toLowerCase();
-    if (STOP_WORDS.has(key) || tags.has(key)) continue;
-    tags.set(key, key[0]!.toUpperCase() + key.slice(1));
-    if (tags.size >= max) break;
-  }
-  return [...tags.values()];
+  const distinct = (text: string) =>
+    [...new Set((text.match(/[\p{L}][\p{L}\p{N}]{3,}/gu) ?? []).map((w) => w.toLowerCase()))].filter(
+      (w) => !STOP_WORDS.has(w),
+    );
+  // The topic's longest words are usually its most distinctive; keep them in the order they appear.
+  const topic = distinct(payload.topic);
+  const chosen = new Set([...topic].sort((a, b) => b.length - a.length).slice(0, max));
+  const tags = topic.filter((w) => chosen.has(w));
+  for (const w of distinct(payload.audience ?? "")) if (tags.length < max && !tags.includes(w)) tags.push(w);
+  return tags.map((w) => w[0]!.toUpperCase() + w.slice(1));
 }
 
+/** "How small…" → "how small…" after an opener, leaving acronyms and names like "AI" or "iPhone" alone. */
+const lowerFirst = (s: string) => (/^\p{Lu}\p{Ll}/u.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s);
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
 const sentence = (s: string) => (/[.!?…]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
 const firstSentence = (s: string) => (s.match(/^.*?[.!?](?=\s|$)/)?.[0] ?? s).trim();
@@ -65,7 +68,8 @@ function compose(
   v: number,
 ): string {
   const voice = voiceOf(payload.tone);
-  const opener = `${pick(OPENERS[voice], v)} ${payload.topic.trim()}`;
+  const lead = pick(OPENERS[voice], v);
+  const opener = `${lead} ${lead.endsWith(":") ? payload.topic.trim() : lowerFirst(payload.topic.trim())}`;
   const forWhom = payload.audience ? ` For ${payload.audience.trim()}, this is worth a minute.` : "";
   const cta = payload.callToAction ? sentence(payload.callToAction) : pick(CLOSERS[voice], v);
   const related = contextLines(context, platform === "twitter" ? 1 : 3);
@@ -74,7 +78,7 @@ function compose(
   switch (platform) {
     case "twitter":
       return composePost(
-        [sentence(opener), payload.callToAction ? cta : "", related[0] ?? ""].filter(Boolean).join(" "),
+        [sentence(opener), related[0] ?? "", cta].filter(Boolean).join(" "),
         topicHashtags(payload, 2),
       );
     case "linkedin":

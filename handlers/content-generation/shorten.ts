@@ -4,7 +4,9 @@ import type { Platform } from "./payload.js";
 import { findHashtags, PLATFORM_RULES } from "./platform-rules.js";
 
 const ELLIPSIS = "…";
-const sentences = new Intl.Segmenter("en", { granularity: "sentence" });
+// Sentence ends: terminal punctuation (plus closing quotes/brackets) then whitespace, or a line break. A regex
+// rather than Intl.Segmenter, which is slow on long texts; a last-resort cut does not need its precision.
+const SENTENCE_END = /(?<=[.!?…]["'”’)\]]*\s+|\n)/u;
 
 /** The largest n in [0, max] with ok(n), assuming ok is monotonic (true then false). */
 function largest(max: number, ok: (n: number) => boolean): number {
@@ -33,7 +35,7 @@ function dropExtraHashtags(text: string, max: number): string {
 /** Cuts `text` so `fits` holds: whole sentences when that keeps most of it, else whole words and "…". */
 export function cutToFit(text: string, fits: (candidate: string) => boolean): string {
   if (fits(text)) return text;
-  const parts = [...sentences.segment(text)].map((s) => s.segment);
+  const parts = text.split(SENTENCE_END);
   const bySentence = parts
     .slice(
       0,
