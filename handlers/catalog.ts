@@ -1,4 +1,5 @@
 // The catalog of real job types. Each type is one folder in handlers/ exporting its definition.
+import { contentGeneration } from "./content-generation/index.js";
 import { createCatalog } from "./kit/catalog.js";
 
-export const catalog = createCatalog([]);
+export const catalog = createCatalog([contentGeneration]);
