@@ -1,5 +1,6 @@
 // The catalog of real job types. Each type is one folder in handlers/ exporting its definition.
 import { contentGeneration } from "./content-generation/index.js";
 import { createCatalog } from "./kit/catalog.js";
+import { scrapeJob } from "./scrape/index.js";
 
-export const catalog = createCatalog([contentGeneration]);
+export const catalog = createCatalog([contentGeneration, scrapeJob]);
