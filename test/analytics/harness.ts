@@ -55,7 +55,7 @@ export async function startHarness() {
     error: (o, m) => logs.push(JSON.stringify({ level: "error", msg: m, ...o })),
   };
   const app = createHandlersApp({
-    catalog: createCatalog([analyticsSync as never]),
+    catalog: createCatalog([analyticsSync]),
     adapter: nodeAdapter({ db: db.db, redis: redis.client, prefix: redis.prefix, config, log }),
   });
   const cipher = createTokenCipher(TOKEN_KEYS);
