@@ -82,6 +82,15 @@ test("a dropped connection answers 503", async () => {
   expect(res.status).toBe(503);
 });
 
+test("a provider that does not answer in OPENAI_TIMEOUT_MS answers 503", async () => {
+  h.openai.enqueue({ kind: "hang" });
+  const started = Date.now();
+  const res = await h.deliver(payload, { env: { OPENAI_TIMEOUT_MS: "300" } });
+  expect(res.status).toBe(503);
+  expect((await res.json()).error.code).toBe("ai_unavailable");
+  expect(Date.now() - started).toBeLessThan(3000);
+});
+
 test("401 answers 422 ai_credentials_rejected", async () => {
   const res = await h.deliver(payload, { env: { OPENAI_API_KEY: "sk-revoked" } });
   expect(res.status).toBe(422);

@@ -16,7 +16,9 @@ export interface SeenRequest {
 export type FakeReply =
   | { kind: "json"; status: number; headers?: Record<string, string>; body: unknown }
   /** Close the connection without answering (the SDK sees a connection error). */
-  | { kind: "drop" };
+  | { kind: "drop" }
+  /** Never answer (until the client gives up or the server closes): a timeout. */
+  | { kind: "hang" };
 
 export interface FakeOpenAi {
   /** Base URL for OPENAI_BASE_URL (ends in /v1). */
@@ -133,6 +135,7 @@ export async function startFakeOpenAi(opts: { apiKey?: string } = {}): Promise<F
         req.socket.destroy();
         return;
       }
+      if (reply.kind === "hang") return;
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(JSON.stringify(reply.body));
     });
