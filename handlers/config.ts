@@ -58,6 +58,32 @@ export const handlerConfigShape = {
   SCRAPER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Idle (no bytes) timeout of one fetch in ms. @default 10_000 */
   SCRAPER_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Postgres connection string. On Workers: Neon's (the serverless driver). On Node: see src/config.ts. */
+  DATABASE_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+      .optional(),
+  ),
+  /** Prefix of every Redis key this deployment writes (shared by the service and the Workers handlers). @default "fw" */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only")
+    .default("fw"),
+  /** Upstash Redis REST endpoint (Workers handlers only; the Node service uses REDIS_URL). */
+  UPSTASH_REDIS_REST_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  /** Upstash Redis REST token (a secret; Workers handlers only). */
+  UPSTASH_REDIS_REST_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
+  /**
+   * Neon driver: WebSocket proxy `host[:port]/path` for a non-Neon Postgres (tests, self-hosted; the driver
+   * appends `?address=host:port`). Unset for Neon itself.
+   */
+  NEON_WS_PROXY: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
+  /** Neon driver: plain ws:// to NEON_WS_PROXY instead of wss:// (local proxies in tests only). @default false */
+  NEON_INSECURE_WEBSOCKET: bool,
+  /** Neon driver: pipeline startup+auth+first query ("password", Neon's default) or not ("false", for other auth). */
+  NEON_PIPELINE_CONNECT: z.enum(["password", "false"]).default("password"),
 };
 
 export const handlerConfigSchema = z.object(handlerConfigShape);
