@@ -8,9 +8,12 @@ import type { ApiDeps, ApiEnv } from "./deps.js";
 import { ApiError, apiErrorHandler } from "./errors.js";
 import { EnqueueRateLimit } from "./rate-limit.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerContentRoutes } from "./routes/content.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerJobRoutes } from "./routes/jobs.js";
 import { registerNotificationRoutes } from "./routes/notifications.js";
+import { registerScheduleRoutes } from "./routes/schedules.js";
+import { registerTriggerRoutes } from "./routes/triggers.js";
 
 /** Request bodies above this are refused with 413 (chunked ones too). @default 256 KB */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -60,6 +63,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerJobRoutes(app, deps, rateLimit);
   registerEventRoutes(app, deps);
   registerNotificationRoutes(app, deps);
+  registerContentRoutes(app, deps);
   registerAdminRoutes(app, deps, () => keys.forget());
+  registerScheduleRoutes(app, deps);
+  registerTriggerRoutes(app, deps);
   return app;
 }

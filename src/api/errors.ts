@@ -10,6 +10,7 @@ import {
 } from "../../handlers/kit/errors.js";
 import { describeFields, zodFields } from "../../handlers/kit/validation.js";
 import type { Logger } from "../logger.js";
+import { isConnectionError } from "../runtime/db-retry.js";
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -62,6 +63,11 @@ export function apiErrorHandler(log: Logger) {
       const status = err.status;
       const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "http_error";
       return c.json(errorJson(code, err.message || "request refused"), status);
+    }
+    if (isConnectionError(err)) {
+      log.warn({ path: c.req.path, err: (err as Error).message }, "postgres unavailable");
+      c.header("Retry-After", "5");
+      return c.json(errorJson("unavailable", "the database is unavailable, try again shortly"), 503);
     }
     const e = coerceError(err);
     log.error({ err: { name: e.name, message: e.message, stack: e.stack }, path: c.req.path }, "api error");

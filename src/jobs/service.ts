@@ -26,6 +26,8 @@ export interface JobsDeps {
   retryDelaysMs: readonly number[];
   /** How long an add may take before the API answers 503. @default 2000 */
   queueTimeoutMs?: number;
+  /** Told about every accepted enqueue (metrics): a new job, a dedup skip, or an idempotent replay. */
+  onEnqueue?: (e: { type: string; result: "created" | "skipped" | "replayed" }) => void;
 }
 
 export interface EnqueueInput {
@@ -109,7 +111,11 @@ export class JobsService {
       requestId: input.requestId ?? null,
     };
     const existing = await this.insertOrExisting(row, input, hash);
-    if (existing) return { job: existing, created: false };
+    if (existing) {
+      const skipped = !!input.dedupKey && existing.dedupKey === input.dedupKey;
+      this.deps.onEnqueue?.({ type: input.type, result: skipped ? "skipped" : "replayed" });
+      return { job: existing, created: false };
+    }
     try {
       await this.addToQueue(row as JobRow, input.runAt ? input.runAt.getTime() - Date.now() : 0);
     } catch (err) {
@@ -120,6 +126,11 @@ export class JobsService {
       );
       throw ApiError.unavailable("the job queue");
     }
+    this.deps.onEnqueue?.({ type: input.type, result: "created" });
+    this.deps.log.info(
+      { jobId: row.id, type: row.type, orgId: row.orgId, userId: row.userId, requestId: row.requestId },
+      "job enqueued",
+    );
     const job = { ...(row as JobRow) };
     const stored = await q.getJob(db, row.id);
     this.emit(stored ?? job);

@@ -17,8 +17,8 @@ import { cancelChannel } from "../jobs/service.js";
 import { jobView } from "../jobs/view.js";
 import type { Logger } from "../logger.js";
 import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData } from "../queue/queues.js";
+import { withDbRetry } from "../runtime/db-retry.js";
 import { retryDelayMs } from "./backoff.js";
-import { withDbRetry } from "./db-retry.js";
 import { dispatch, type Outcome } from "./dispatch.js";
 import { OrgCap } from "./org-cap.js";
 
@@ -50,6 +50,8 @@ export interface RelayOptions {
     outcome: string;
     durationMs: number;
     httpStatus: number | null;
+    /** The job's status after this attempt (completed, retrying, failed, cancelled). */
+    status?: string;
   }) => void;
 }
 
@@ -224,6 +226,7 @@ export class Relay {
       outcome: run.outcome,
       durationMs,
       httpStatus: run.httpStatus ?? null,
+      status: update.status,
     });
     const next = await withDbRetry(() => finishAttempt(db, jobId, run, update), log);
     if (!next) return null; // cancelled meanwhile (the cancel wrote its own status)

@@ -32,7 +32,12 @@ async function startRelays(n: number, perRelay: number) {
       await startTestService({
         db,
         redis,
-        env: { ROLE: "relay", HANDLERS_URL: `${handlers.url}`, RELAY_CONCURRENCY: String(perRelay), ORG_MAX_ACTIVE: "0" },
+        env: {
+          ROLE: "relay",
+          HANDLERS_URL: `${handlers.url}`,
+          RELAY_CONCURRENCY: String(perRelay),
+          ORG_MAX_ACTIVE: "0",
+        },
       }),
     );
   }
@@ -44,7 +49,11 @@ async function enqueueMany(key: string, userId: string, count: number, priority 
   for (let i = 0; i < count; i += batch) {
     const res = await Promise.all(
       Array.from({ length: Math.min(batch, count - i) }, () =>
-        api.api("/v1/jobs", { method: "POST", key, json: { type: "echo", userId, priority, payload: { value } } }),
+        api.api("/v1/jobs", {
+          method: "POST",
+          key,
+          json: { type: "echo", userId, priority, payload: { value } },
+        }),
       ),
     );
     for (const r of res) {
@@ -55,7 +64,9 @@ async function enqueueMany(key: string, userId: string, count: number, priority 
   return ids;
 }
 
-test("a flood by one user does not starve another user or organization; critical jumps the line; two relays", { timeout: 180_000 }, async () => {
+test("a flood by one user does not starve another user or organization; critical jumps the line; two relays", {
+  timeout: 180_000,
+}, async () => {
   const orgB = await createOrg(db.db, "org-b");
   const flood = await enqueueMany(api.apiKey, "flooder", 2000);
   const sameOrg = await enqueueMany(api.apiKey, "neighbour", 20);
@@ -63,38 +74,58 @@ test("a flood by one user does not starve another user or organization; critical
   await startRelays(2, 5); // relay concurrency 10 in all
 
   const finishOrder = async () => {
-    const r = await db.db.execute(sql`select id from jobs where status = 'completed' order by finished_at, id`);
+    const r = await db.db.execute(
+      sql`select id from jobs where status = 'completed' order by finished_at, id`,
+    );
     return (r as unknown as { rows: { id: string }[] }).rows.map((x) => x.id);
   };
-  await eventually(async () => {
-    const done = new Set(await finishOrder());
-    return [...sameOrg, ...otherOrg].every((id) => done.has(id));
-  }, { timeoutMs: 120_000, intervalMs: 200 });
+  await eventually(
+    async () => {
+      const done = new Set(await finishOrder());
+      return [...sameOrg, ...otherOrg].every((id) => done.has(id));
+    },
+    { timeoutMs: 120_000, intervalMs: 200 },
+  );
   const order = await finishOrder();
   const floodSet = new Set(flood);
-  const floodDoneBefore = (id: string) => order.slice(0, order.indexOf(id)).filter((x) => floodSet.has(x)).length;
+  const floodDoneBefore = (id: string) =>
+    order.slice(0, order.indexOf(id)).filter((x) => floodSet.has(x)).length;
   const lastNeighbour = Math.max(...sameOrg.map(floodDoneBefore));
   const lastOtherOrg = Math.max(...otherOrg.map(floodDoneBefore));
-  console.log(`fairness: flood jobs finished before the neighbour's 20th: ${lastNeighbour}; before the other org's 20th: ${lastOtherOrg}`);
+  console.log(
+    `fairness: flood jobs finished before the neighbour's 20th: ${lastNeighbour}; before the other org's 20th: ${lastOtherOrg}`,
+  );
   expect(lastNeighbour).toBeLessThan(100);
   expect(lastOtherOrg).toBeLessThan(100);
 
   // Critical behind a backlog of 500 normal jobs starts within the next 10 starts.
   const backlog = await enqueueMany(api.apiKey, "flooder", 500, "normal", "backlog");
   const [critical] = await enqueueMany(api.apiKey, "flooder", 1, "critical", "urgent");
-  const startRank = await eventually(async () => {
-    const r = await db.db.execute(sql`
-      select id, started_at from jobs where started_at is not null and id in (${sql.join([...backlog, critical!].map((id) => sql`${id}`), sql`, `)})
+  const startRank = await eventually(
+    async () => {
+      const r = await db.db.execute(sql`
+      select id, started_at from jobs where started_at is not null and id in (${sql.join(
+        [...backlog, critical!].map((id) => sql`${id}`),
+        sql`, `,
+      )})
       order by started_at, id`);
-    const rows = (r as unknown as { rows: { id: string }[] }).rows;
-    const i = rows.findIndex((x) => x.id === critical);
-    return i >= 0 ? i + 1 : null;
-  }, { timeoutMs: 60_000 });
-  const criticalStart = await db.db.execute(sql`select started_at, created_at from jobs where id = ${critical!}`);
-  const { started_at, created_at } = (criticalStart as unknown as { rows: { started_at: string; created_at: string }[] }).rows[0]!;
+      const rows = (r as unknown as { rows: { id: string }[] }).rows;
+      const i = rows.findIndex((x) => x.id === critical);
+      return i >= 0 ? i + 1 : null;
+    },
+    { timeoutMs: 60_000 },
+  );
+  const criticalStart = await db.db.execute(
+    sql`select started_at, created_at from jobs where id = ${critical!}`,
+  );
+  const { started_at, created_at } = (
+    criticalStart as unknown as { rows: { started_at: string; created_at: string }[] }
+  ).rows[0]!;
   const startsBetween = await db.db.execute(sql`
     select count(*)::int as n from jobs where started_at > ${created_at} and started_at < ${started_at}`);
   const n = (startsBetween as unknown as { rows: { n: number }[] }).rows[0]!.n;
-  console.log(`fairness: critical job start rank among the backlog ${startRank}; other starts between its enqueue and its start: ${n}`);
+  console.log(
+    `fairness: critical job start rank among the backlog ${startRank}; other starts between its enqueue and its start: ${n}`,
+  );
   expect(n).toBeLessThanOrEqual(10);
 });

@@ -4,7 +4,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { inject } from "vitest";
 import { createOrg } from "../../db/queries/orgs.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { parseConfig } from "../../src/config.js";
@@ -20,7 +19,7 @@ export interface TestService {
   service: Service;
   url: string;
   db: TestDatabase;
-  redis: TestRedis;
+  redis: { url: string; prefix: string };
   apiKey: string;
   orgId: string;
   logs: string[];
@@ -29,10 +28,16 @@ export interface TestService {
 }
 
 export async function startTestService(
-  opts: { env?: Record<string, string>; catalog?: Catalog; db?: TestDatabase; redis?: TestRedis } = {},
+  opts: {
+    env?: Record<string, string>;
+    catalog?: Catalog;
+    db?: TestDatabase;
+    redis?: { url: string; prefix: string };
+  } = {},
 ): Promise<TestService> {
   const db = opts.db ?? (await createTestDatabase());
-  const redis = opts.redis ?? (await createTestRedis());
+  const own: TestRedis | null = opts.redis ? null : await createTestRedis();
+  const redis = opts.redis ?? own!;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -44,7 +49,7 @@ export async function startTestService(
     PORT: "0",
     HOST: "127.0.0.1",
     DATABASE_URL: db.url,
-    REDIS_URL: redis.url ?? inject("redisUrl"),
+    REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix,
     ADMIN_TOKEN,
     QSTASH_CURRENT_SIGNING_KEY: "sig_current_test_key",
@@ -83,7 +88,7 @@ export async function startTestService(
     },
     async stop() {
       await service.stop();
-      if (!opts.redis) await redis.cleanup();
+      await own?.cleanup();
       if (!opts.db) await db.close();
     },
   };

@@ -55,7 +55,9 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 }
 
 /** Starts a private redis-server (no persistence unless `aof`) on a free port. Used by fault tests too. */
-export async function startPrivateRedis(opts: { dir?: string; port?: number; aof?: boolean } = {}): Promise<{
+export async function startPrivateRedis(
+  opts: { dir?: string; port?: number; aof?: boolean; args?: string[] } = {},
+): Promise<{
   url: string;
   port: number;
   process: ChildProcess;
@@ -81,6 +83,7 @@ export async function startPrivateRedis(opts: { dir?: string; port?: number; aof
       opts.aof ? "yes" : "no",
       "--dir",
       dir,
+      ...(opts.args ?? []),
     ],
     { stdio: "ignore" },
   );

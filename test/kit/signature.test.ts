@@ -19,10 +19,20 @@ let app: ReturnType<typeof createHandlersApp>;
 beforeAll(async () => {
   db = await createTestDatabase();
   redis = await createTestRedis();
-  const config = parseHandlerConfig({ HANDLERS_URL: BASE, QSTASH_CURRENT_SIGNING_KEY: "current-key", QSTASH_NEXT_SIGNING_KEY: "next-key" });
+  const config = parseHandlerConfig({
+    HANDLERS_URL: BASE,
+    QSTASH_CURRENT_SIGNING_KEY: "current-key",
+    QSTASH_NEXT_SIGNING_KEY: "next-key",
+  });
   app = createHandlersApp({
     catalog: testCatalog,
-    adapter: nodeAdapter({ db: db.db, redis: redis.client, prefix: redis.prefix, config, log: createLogger({ level: "silent" }) }),
+    adapter: nodeAdapter({
+      db: db.db,
+      redis: redis.client,
+      prefix: redis.prefix,
+      config,
+      log: createLogger({ level: "silent" }),
+    }),
   });
 });
 afterAll(async () => {
@@ -52,12 +62,24 @@ describe("signatures", () => {
   test("missing, forged, tampered-body, expired, wrong-URL and replayed signatures are 401", async () => {
     const body = envelope({ value: "hi" });
     expect((await post(body, null)).status).toBe(401);
-    expect((await post(body, await signRequest({ key: "someone-elses", url: `${BASE}/echo`, body }))).status).toBe(401);
+    expect(
+      (await post(body, await signRequest({ key: "someone-elses", url: `${BASE}/echo`, body }))).status,
+    ).toBe(401);
     const sig = await signRequest({ key: "current-key", url: `${BASE}/echo`, body });
     expect((await post(envelope({ value: "tampered" }), sig)).status).toBe(401);
-    const expired = await signRequest({ key: "current-key", url: `${BASE}/echo`, body, nowMs: Date.now() - 3_600_000, ttlSeconds: 60 });
+    const expired = await signRequest({
+      key: "current-key",
+      url: `${BASE}/echo`,
+      body,
+      nowMs: Date.now() - 3_600_000,
+      ttlSeconds: 60,
+    });
     expect((await post(body, expired)).status).toBe(401);
-    const wrongUrl = await signRequest({ key: "current-key", url: "https://evil.example.com/handlers/echo", body });
+    const wrongUrl = await signRequest({
+      key: "current-key",
+      url: "https://evil.example.com/handlers/echo",
+      body,
+    });
     expect((await post(body, wrongUrl)).status).toBe(401);
     const once = await signRequest({ key: "current-key", url: `${BASE}/echo`, body });
     expect((await post(body, once)).status).toBe(200);
@@ -90,7 +112,9 @@ describe("answers", () => {
   test("a bad payload is 400 naming the field", async () => {
     const res = await signed({ script: "not-an-array" });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { fields: { path: string }[] } }).error.fields[0]!.path).toBe("payload.script");
+    expect(((await res.json()) as { error: { fields: { path: string }[] } }).error.fields[0]!.path).toBe(
+      "payload.script",
+    );
   });
 
   test("typed errors map to 422, 503, 429 + Retry-After, and a crash to 500", async () => {
@@ -104,6 +128,8 @@ describe("answers", () => {
 
   test("an unknown type is 404", async () => {
     const body = envelope({}, "nope");
-    expect((await post(body, await signRequest({ key: "current-key", url: `${BASE}/nope`, body }), "nope")).status).toBe(404);
+    expect(
+      (await post(body, await signRequest({ key: "current-key", url: `${BASE}/nope`, body }), "nope")).status,
+    ).toBe(404);
   });
 });

@@ -10,5 +10,5 @@ afterAll(() => db.close());
 
 test("fresh database has the migrated schema", async () => {
   const r = await db.db.execute(sql`select count(*)::int as n from jobs`);
-  expect(r.rows[0]).toEqual({ n: 0 });
+  expect((r as unknown as { rows: unknown[] }).rows[0]).toEqual({ n: 0 });
 });

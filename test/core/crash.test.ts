@@ -1,0 +1,129 @@
+// Crash safety: a relay killed with kill -9 mid-job leaves a `lost` run, and the job completes once a relay
+// is back; SIGTERM drains active jobs; a Postgres outage while a job finishes loses no status write.
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type ChildService, spawnService } from "../helpers/child.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { eventually } from "../helpers/eventually.js";
+import { createTestRedis, type TestRedis } from "../helpers/redis.js";
+import { jobOf, startTestService, type TestService } from "../helpers/service.js";
+import { startTcpProxy } from "../helpers/tcp-proxy.js";
+
+let db: TestDatabase;
+let redis: TestRedis;
+let handlers: TestService;
+let api: TestService;
+const children: ChildService[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  redis = await createTestRedis();
+  handlers = await startTestService({ db, redis, env: { ROLE: "handlers" } });
+  api = await startTestService({ db, redis, env: { ROLE: "api" } });
+});
+afterAll(async () => {
+  for (const c of children) if (c.process.exitCode === null) c.process.kill("SIGKILL");
+  await api.stop();
+  await handlers.stop();
+  await redis.cleanup();
+  await db.close();
+});
+
+const relayEnv = (extra: Record<string, string> = {}) => ({
+  ROLE: "relay",
+  PORT: "0",
+  HOST: "127.0.0.1",
+  DATABASE_URL: db.url,
+  REDIS_URL: redis.url,
+  REDIS_PREFIX: redis.prefix,
+  HANDLERS_URL: handlers.url,
+  QSTASH_CURRENT_SIGNING_KEY: "sig_current_test_key",
+  QSTASH_NEXT_SIGNING_KEY: "sig_next_test_key",
+  RETRY_DELAYS_MS: "100,200,300",
+  LOCK_DURATION_MS: "2000",
+  STALLED_INTERVAL_MS: "1000",
+  DRAIN_DELAY_S: "1",
+  ...extra,
+});
+
+async function enqueue(payload: unknown) {
+  const res = await api.api("/v1/jobs", { method: "POST", json: { type: "echo", userId: "u1", payload } });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { job: { id: string } }).job.id;
+}
+
+async function runs(id: string) {
+  const res = await api.api(`/v1/jobs/${id}/runs`);
+  return ((await res.json()) as { items: { outcome: string; attempt: number }[] }).items;
+}
+
+test("kill -9 of the relay mid-job: the job runs again once a relay is back and completes once", {
+  timeout: 90_000,
+}, async () => {
+  const first = await spawnService(relayEnv());
+  children.push(first);
+  const id = await enqueue({ value: "survive", delayMs: 3_000 });
+  await eventually(async () => (await jobOf(api, id)).status === "active", { timeoutMs: 20_000 });
+  first.process.kill("SIGKILL");
+  await first.exited;
+  const second = await spawnService(relayEnv());
+  children.push(second);
+  const job = await eventually(
+    async () => {
+      const j = await jobOf(api, id);
+      return j.status === "completed" ? j : null;
+    },
+    { timeoutMs: 60_000 },
+  );
+  expect(job.attempts).toBe(2);
+  const r = await runs(id);
+  expect(r.map((x) => x.outcome)).toEqual(["lost", "completed"]);
+  second.process.kill("SIGTERM");
+  expect(await second.exited).toBe(0);
+});
+
+test("SIGTERM drains active jobs within the grace period", { timeout: 60_000 }, async () => {
+  const relay = await spawnService(relayEnv({ SHUTDOWN_GRACE_MS: "15000" }));
+  children.push(relay);
+  const id = await enqueue({ value: "drain", delayMs: 1_500 });
+  await eventually(async () => (await jobOf(api, id)).status === "active", { timeoutMs: 20_000 });
+  relay.process.kill("SIGTERM");
+  expect(await relay.exited).toBe(0);
+  const job = await jobOf(api, id);
+  expect(job.status).toBe("completed");
+  expect((await runs(id)).map((x) => x.outcome)).toEqual(["completed"]);
+});
+
+test("Postgres unreachable while a job finishes: the status write is retried, nothing lost", {
+  timeout: 60_000,
+}, async () => {
+  const target = new URL(db.url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  const viaProxy = new URL(db.url);
+  viaProxy.port = String(proxy.port);
+  const relay = await startTestService({
+    db,
+    redis,
+    env: { ROLE: "relay", HANDLERS_URL: handlers.url, DATABASE_URL: viaProxy.toString() },
+  });
+  try {
+    const id = await enqueue({ value: "pg-outage", delayMs: 1_500 });
+    await eventually(async () => (await jobOf(api, id)).status === "active", { timeoutMs: 20_000 });
+    await proxy.cut();
+    await eventually(() => relay.logs.some((l) => l.includes("postgres unreachable")), { timeoutMs: 20_000 });
+    await proxy.restore();
+    const job = await eventually(
+      async () => {
+        const j = await jobOf(api, id);
+        return j.status === "completed" ? j : null;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(job.attempts).toBe(1);
+    const count = await db.db.execute(sql`select count(*)::int as n from job_runs where job_id = ${id}`);
+    expect((count as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
+  } finally {
+    await relay.stop();
+    await proxy.close();
+  }
+});
