@@ -1,5 +1,6 @@
 // Handler-level harness for scrape tests: a fresh database with one organization, the handlers app with
 // the scrape type on the Node adapter and the guarded fetch, and helpers to add sources and run jobs.
+import type { LookupFunction } from "node:net";
 import { eq } from "drizzle-orm";
 import { contextItems, contextSources, notifications, organizations } from "../../db/schema.js";
 import { parseHandlerConfig } from "../../handlers/config.js";
@@ -26,6 +27,7 @@ export interface Harness {
   scrape(
     sourceId: string,
     env?: Record<string, string>,
+    opts?: AppOptions,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
   addSource(kind: "website" | "rss", url: string, name?: string): Promise<string>;
   source(id: string): Promise<typeof contextSources.$inferSelect>;
@@ -33,6 +35,13 @@ export interface Harness {
   notifications(): Promise<Array<typeof notifications.$inferSelect>>;
   failureContext: FailureContext;
   close(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** DNS override for the guarded fetch (a name that resolves to loopback). */
+  lookup?: LookupFunction;
+  /** Wraps the guarded fetch, e.g. to put a fake public site in front of it. */
+  wrapFetch?: (guarded: typeof fetch) => typeof fetch;
 }
 
 const BASE_ENV = {
@@ -53,7 +62,7 @@ export async function createHarness(): Promise<Harness> {
   const userId = "user_1";
   await db.db.insert(organizations).values({ id: orgId, name: "Acme" });
 
-  function appFor(env: Record<string, string>) {
+  function appFor(env: Record<string, string>, opts: AppOptions = {}) {
     const config = parseHandlerConfig({ ...BASE_ENV, ...env });
     const fetch = createGuardedFetch({
       allowPrivate: config.SCRAPER_ALLOW_PRIVATE_NETWORKS,
@@ -61,6 +70,7 @@ export async function createHarness(): Promise<Harness> {
       maxBytes: config.SCRAPER_MAX_BYTES,
       timeoutMs: config.SCRAPER_TIMEOUT_MS,
       idleTimeoutMs: config.SCRAPER_IDLE_TIMEOUT_MS,
+      lookup: opts.lookup,
     });
     const adapter = nodeAdapter({
       db: db.db,
@@ -68,7 +78,7 @@ export async function createHarness(): Promise<Harness> {
       prefix: redis.prefix,
       config,
       log: quietLog,
-      fetch,
+      fetch: opts.wrapFetch ? opts.wrapFetch(fetch) : fetch,
     });
     return createHandlersApp({ catalog: createCatalog([scrapeJob]), adapter });
   }
@@ -79,8 +89,8 @@ export async function createHarness(): Promise<Harness> {
     redis,
     orgId,
     userId,
-    async scrape(sourceId, env) {
-      const app = env ? appFor(env) : defaultApp;
+    async scrape(sourceId, env, opts) {
+      const app = env || opts ? appFor(env ?? {}, opts) : defaultApp;
       const body = JSON.stringify({
         jobId: newId("job"),
         type: "scrape",
