@@ -11,17 +11,21 @@ export interface NeonProxy {
   wsProxy: string;
   /** Connections opened so far (a test can check that queries went through the proxy). */
   connections(): number;
+  /** Connections open now (a test can check that each request's connection was closed). */
+  active(): number;
   close(): Promise<void>;
 }
 
 export async function startNeonProxy(): Promise<NeonProxy> {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   let opened = 0;
+  let open = 0;
   wss.on("connection", (ws, req) => {
     const address = new URL(req.url ?? "/", "http://x").searchParams.get("address") ?? "";
     const [host, port] = address.split(":");
     if (!host || !port) return ws.close(1008, "address=host:port required");
     opened++;
+    open++;
     const socket = net.connect({ host, port: Number(port) });
     const pending: Buffer[] = [];
     socket.on("connect", () => {
@@ -31,7 +35,10 @@ export async function startNeonProxy(): Promise<NeonProxy> {
     socket.on("data", (chunk) => ws.send(chunk));
     socket.on("close", () => ws.close());
     socket.on("error", () => ws.close());
-    ws.on("close", () => socket.destroy());
+    ws.on("close", () => {
+      open--;
+      socket.destroy();
+    });
     ws.on("error", () => socket.destroy());
   });
   await new Promise<void>((ok) => wss.once("listening", ok));
@@ -39,6 +46,7 @@ export async function startNeonProxy(): Promise<NeonProxy> {
   return {
     wsProxy: `127.0.0.1:${port}/v2`,
     connections: () => opened,
+    active: () => open,
     async close() {
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((ok) => wss.close(() => ok()));
