@@ -110,42 +110,28 @@ export class JobsService {
       nextRunAt: input.runAt ?? null,
       requestId: input.requestId ?? null,
     };
-    const existing = await this.insertOrExisting(row, input, hash);
-    if (existing) {
-      const skipped = !!input.dedupKey && existing.dedupKey === input.dedupKey;
-      this.deps.onEnqueue?.({ type: input.type, result: skipped ? "skipped" : "replayed" });
-      return { job: existing, created: false };
-    }
+    const { job, created } = await this.insertOrExisting(row, input, hash);
+    if (!created) return { job, created };
     try {
-      await this.addToQueue(row as JobRow, input.runAt ? input.runAt.getTime() - Date.now() : 0);
+      await this.addToQueue(job, input.runAt ? input.runAt.getTime() - Date.now() : 0);
     } catch (err) {
-      await q.deleteJob(db, row.id).catch(() => {});
-      this.deps.log.warn(
-        { jobId: row.id, err: (err as Error).message },
-        "queue unavailable; job not accepted",
-      );
+      await q.deleteJob(db, job.id).catch(() => {});
+      this.deps.log.warn({ jobId: job.id, err: (err as Error).message }, "queue unavailable; job not accepted");
       throw ApiError.unavailable("the job queue");
     }
-    this.deps.onEnqueue?.({ type: input.type, result: "created" });
-    this.deps.log.info(
-      { jobId: row.id, type: row.type, orgId: row.orgId, userId: row.userId, requestId: row.requestId },
-      "job enqueued",
-    );
-    const job = { ...(row as JobRow) };
-    const stored = await q.getJob(db, row.id);
-    this.emit(stored ?? job);
-    return { job: stored ?? job, created: true };
+    this.emit(job);
+    return { job, created: true };
   }
 
   private async insertOrExisting(
     row: q.NewJobRow,
     input: EnqueueInput,
     hash: string,
-  ): Promise<JobRow | null> {
+  ): Promise<EnqueueResult> {
     const { db } = this.deps;
     for (let i = 0; i < 3; i++) {
       const inserted = await q.insertJob(db, row);
-      if (inserted) return null;
+      if (inserted) return { job: inserted, created: true };
       if (input.idempotencyKey) {
         const prior = await q.findByIdempotencyKey(db, input.orgId, input.idempotencyKey);
         if (prior) {
@@ -160,12 +146,12 @@ export class JobsService {
               `idempotency key "${input.idempotencyKey}" was already used with another payload (job ${prior.id})`,
             );
           }
-          return prior;
+          return { job: prior, created: false };
         }
       }
       if (input.dedupKey) {
         const live = await q.findLiveByDedupKey(db, input.dedupKey);
-        if (live) return live;
+        if (live) return { job: live, created: false };
       }
     }
     throw new ApiError(409, "conflict", "the job conflicts with another one being created; try again");
