@@ -116,7 +116,7 @@ export function publicAccount(row: SocialAccountRow) {
   return {
     id: row.id,
     userId: row.userId,
-    platform: row.platform,
+    platform: row.platform as Platform,
     externalAccountId: row.externalAccountId,
     displayName: row.displayName,
     status: row.status,

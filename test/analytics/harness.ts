@@ -65,12 +65,12 @@ export async function startHarness() {
 
   async function sync(
     socialAccountId: string,
-    opts: { jobId?: string; attempt?: number } = {},
+    opts: { jobId?: string; attempt?: number; orgId?: string } = {},
   ): Promise<Response> {
     const body = JSON.stringify({
       jobId: opts.jobId ?? newId("job"),
       type: "analytics-sync",
-      orgId,
+      orgId: opts.orgId ?? orgId,
       userId,
       attempt: opts.attempt ?? 1,
       maxAttempts: 4,
