@@ -111,7 +111,11 @@ export class JobsService {
       requestId: input.requestId ?? null,
     };
     const { job, created } = await this.insertOrExisting(row, input, hash);
-    if (!created) return { job, created };
+    if (!created) {
+      const skipped = !!input.dedupKey && job.dedupKey === input.dedupKey;
+      this.deps.onEnqueue?.({ type: input.type, result: skipped ? "skipped" : "replayed" });
+      return { job, created };
+    }
     try {
       await this.addToQueue(job, input.runAt ? input.runAt.getTime() - Date.now() : 0);
     } catch (err) {
@@ -119,6 +123,11 @@ export class JobsService {
       this.deps.log.warn({ jobId: job.id, err: (err as Error).message }, "queue unavailable; job not accepted");
       throw ApiError.unavailable("the job queue");
     }
+    this.deps.onEnqueue?.({ type: input.type, result: "created" });
+    this.deps.log.info(
+      { jobId: job.id, type: job.type, orgId: job.orgId, userId: job.userId, requestId: job.requestId },
+      "job enqueued",
+    );
     this.emit(job);
     return { job, created: true };
   }
