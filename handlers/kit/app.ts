@@ -16,6 +16,7 @@ import {
   type RetryableError,
   type SignatureRejectedError,
 } from "./errors.js";
+import { withLogFields } from "./log-fields.js";
 import { verifySignature } from "./signature.js";
 import { describeFields, zodFields } from "./validation.js";
 
@@ -82,7 +83,8 @@ export function createHandlersApp(opts: { catalog: Catalog; adapter: RuntimeAdap
       return c.json(errorBody("unknown_type", `no handler for job type ${type}`), 404);
     const body = await c.req.text();
     const { ctx, done } = await opts.adapter.context(c.req.raw);
-    c.set("kit", ctx);
+    const headerRequestId = c.req.header("x-request-id");
+    c.set("kit", { ...ctx, log: withLogFields(ctx.log, { requestId: headerRequestId, type }) });
     try {
       const { HANDLERS_URL, QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY } = ctx.config;
       if (!HANDLERS_URL || !QSTASH_CURRENT_SIGNING_KEY || !QSTASH_NEXT_SIGNING_KEY) {
@@ -111,7 +113,10 @@ export function createHandlersApp(opts: { catalog: Catalog; adapter: RuntimeAdap
       if (parsed.data.type !== type)
         throw new BadPayloadError(`envelope type ${parsed.data.type} ≠ route ${type}`);
       c.set("envelope", parsed.data);
-      c.set("requestId", c.req.header("x-request-id") ?? parsed.data.jobId);
+      const requestId = headerRequestId ?? parsed.data.jobId;
+      c.set("requestId", requestId);
+      const { jobId, attempt } = parsed.data;
+      c.set("kit", { ...ctx, log: withLogFields(ctx.log, { requestId, jobId, type, attempt }) });
       await next();
     } finally {
       await done();

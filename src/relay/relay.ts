@@ -217,7 +217,7 @@ export class Relay {
     );
     if (outcome.kind === "retry" && outcome.code === "signature_rejected") {
       log.error(
-        { jobId, type: row.type },
+        { jobId, type: row.type, requestId: job.data.requestId ?? jobId },
         "handler refused the relay's signature: check QSTASH_*_SIGNING_KEY on both sides",
       );
     }
@@ -332,7 +332,16 @@ export class Relay {
       errorCode: "lost",
       error: "the relay running this attempt stopped before it answered",
     };
-    this.o.log.warn({ jobId: row.id, type: row.type, attempt: lostAttempt, outcome: "lost" }, "job attempt");
+    this.o.log.warn(
+      {
+        jobId: row.id,
+        type: row.type,
+        requestId: row.requestId ?? row.id,
+        attempt: lostAttempt,
+        outcome: "lost",
+      },
+      "job attempt",
+    );
     if (!overLimit) {
       await withDbRetry(() => finishAttempt(this.o.db, row.id, run, { status: "active" }), this.o.log);
       return null;
@@ -381,7 +390,8 @@ export class Relay {
 
   /** Permanent failure: the type's onFailed, then the user's notification (outbox). */
   private async failedForGood(row: JobRow): Promise<void> {
-    const { db, log } = this.o;
+    const { db } = this.o;
+    const log = this.o.log.child({ jobId: row.id, type: row.type, requestId: row.requestId ?? row.id });
     const def = this.o.catalog.get(row.type);
     if (def?.onFailed) {
       try {
@@ -398,7 +408,7 @@ export class Relay {
           },
         );
       } catch (err) {
-        log.error({ jobId: row.id, type: row.type, err: coerceError(err).message }, "onFailed threw");
+        log.error({ err: coerceError(err).message }, "onFailed threw");
       }
     }
     await withDbRetry(
