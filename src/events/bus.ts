@@ -1,6 +1,9 @@
 // Live events for SSE: one Redis stream (`{prefix}:events`, capped) that the API, relay and notifier
 // append to; each process reads it with one blocking reader shared by its SSE subscribers, and a
 // reconnecting client replays from its Last-Event-ID with XRANGE. Works across any number of instances.
+// Events nobody listens to are not written (Upstash bills per command): an instance with SSE subscribers
+// keeps a presence key alive (and announces it on a channel, so publishers learn at once); publishers check
+// that key at most every few seconds, only while they have something to publish. Idle, it costs nothing.
 import type { Redis } from "ioredis";
 
 export type EventKind = "job" | "notification";
@@ -22,12 +25,23 @@ function parseEntry([id, fields]: [string, string[]]): BusEvent | null {
   return { id, kind: f.kind as EventKind, orgId: f.org, userId: f.user ?? "", data: JSON.parse(f.data) };
 }
 
+/** How long an instance's subscribers keep events flowing after it last refreshed (covers reconnects). */
+const PRESENCE_TTL_MS = 60_000;
+const PRESENCE_REFRESH_MS = 20_000;
+/** How long a publisher trusts its last look at the presence key. */
+const PRESENCE_CACHE_MS = 5_000;
+
 export class EventBus {
   readonly key: string;
+  private readonly presenceKey: string;
+  private readonly presenceChannel: string;
   private readonly listeners = new Set<Listener>();
   private reader: Redis | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
+  private presence = { value: false, until: 0 };
+  private presenceSub: Redis | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -35,9 +49,13 @@ export class EventBus {
     private readonly maxLen = 10_000,
   ) {
     this.key = `${prefix}:events`;
+    this.presenceKey = `${prefix}:events:listeners`;
+    this.presenceChannel = `${prefix}:events:listeners`;
   }
 
+  /** Appends an event; returns its id, or "" when no instance has subscribers (nothing written). */
   async publish(kind: EventKind, orgId: string, userId: string, data: unknown): Promise<string> {
+    if (!(await this.anyListeners())) return "";
     const id = await this.redis.xadd(
       this.key,
       "MAXLEN",
@@ -65,10 +83,44 @@ export class EventBus {
     return entries.map(parseEntry).filter((e): e is BusEvent => e !== null);
   }
 
+  private async anyListeners(): Promise<boolean> {
+    if (this.listeners.size > 0) return true;
+    const now = Date.now();
+    if (now < this.presence.until) return this.presence.value;
+    this.watchPresence();
+    // When Redis cannot answer, publish anyway: the XADD will tell.
+    const value = (await this.redis.exists(this.presenceKey).catch(() => 1)) === 1;
+    this.presence = { value, until: now + PRESENCE_CACHE_MS };
+    return value;
+  }
+
+  private watchPresence(): void {
+    if (this.presenceSub) return;
+    this.presenceSub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.presenceSub.on("error", () => {});
+    this.presenceSub.on("message", () => {
+      this.presence = { value: true, until: Date.now() + PRESENCE_TTL_MS };
+    });
+    this.presenceSub.subscribe(this.presenceChannel).catch(() => {});
+  }
+
+  private announce(): void {
+    const refresh = () =>
+      this.redis
+        .set(this.presenceKey, "1", "PX", PRESENCE_TTL_MS)
+        .then(() => this.redis.publish(this.presenceChannel, "1"))
+        .catch(() => {});
+    void refresh();
+    this.heartbeat = setInterval(refresh, PRESENCE_REFRESH_MS);
+  }
+
   /** Receives every new event until the returned function is called. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
-    if (!this.running) this.start();
+    if (!this.running) {
+      this.announce();
+      this.start();
+    }
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stop();
@@ -108,6 +160,8 @@ export class EventBus {
   }
 
   private stop(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     this.running = false;
     this.reader?.disconnect();
     this.reader = null;
@@ -116,6 +170,7 @@ export class EventBus {
   async close(): Promise<void> {
     this.listeners.clear();
     this.stop();
+    this.presenceSub?.disconnect();
     await this.loop?.catch(() => {});
   }
 }
