@@ -4,6 +4,7 @@
 // apply. Operator-configured service origins (OpenAI, platforms) bypass the address check and the limits.
 import type { LookupFunction } from "node:net";
 import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
+import type { HandlerConfig } from "../../handlers/config.js";
 import { PermanentError, RetryableError } from "../../handlers/kit/errors.js";
 import { assertUrlAllowed } from "../../handlers/scrape/url-guard.js";
 import { guardedConnector } from "./guarded-connector.js";
@@ -156,4 +157,23 @@ export function createGuardedFetch(opts: GuardedFetchOptions): typeof fetch {
     }
   }
   return guardedFetch as typeof fetch;
+}
+
+/** The guarded fetch for the handlers, from config: the configured service base URLs are the allowed origins. */
+export function guardedFetchFromConfig(cfg: HandlerConfig, extraOrigins: string[] = []): typeof fetch {
+  return createGuardedFetch({
+    allowPrivate: cfg.SCRAPER_ALLOW_PRIVATE_NETWORKS,
+    allowedOrigins: [
+      cfg.OPENAI_BASE_URL,
+      cfg.X_API_BASE_URL,
+      cfg.LINKEDIN_API_BASE_URL,
+      cfg.FACEBOOK_GRAPH_BASE_URL,
+      cfg.INSTAGRAM_GRAPH_BASE_URL,
+      ...extraOrigins,
+    ],
+    userAgent: cfg.SCRAPER_USER_AGENT,
+    maxBytes: cfg.SCRAPER_MAX_BYTES,
+    timeoutMs: cfg.SCRAPER_TIMEOUT_MS,
+    idleTimeoutMs: cfg.SCRAPER_IDLE_TIMEOUT_MS,
+  });
 }
