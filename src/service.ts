@@ -22,6 +22,7 @@ import { Relay } from "./relay/relay.js";
 import { nodeAdapter } from "./runtime/node-adapter.js";
 import { migrate, openNodePostgres, openPglite, type Postgres } from "./runtime/postgres.js";
 import { blockingClient, checkEvictionPolicy, commandClient, resolveRedis } from "./runtime/redis.js";
+import { Scheduler } from "./scheduler/scheduler.js";
 
 export interface ServiceOptions {
   log: Logger;
@@ -41,6 +42,7 @@ export interface Service {
   jobs: JobsService;
   reconciler: Reconciler | null;
   notifier: Notifier | null;
+  scheduler: Scheduler | null;
   events: EventBus;
   /** Embedded mode only: where the demo key and admin token were written. */
   credentialsFile: string | null;
@@ -195,6 +197,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     let relay: Relay | null = null;
     let reconciler: Reconciler | null = null;
     let notifier: Notifier | null = null;
+    let scheduler: Scheduler | null = null;
     if (role === "all" || role === "relay") {
       if (!handlersUrl) throw new Error("HANDLERS_URL is required for ROLE=relay");
       relay = new Relay({
@@ -236,6 +239,20 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       notifier.start();
       const n = notifier;
       stops.push(() => n.stop());
+      scheduler = new Scheduler({
+        config: cfg,
+        db: pg.db,
+        redis,
+        connection: blocking,
+        prefix: cfg.REDIS_PREFIX,
+        catalog,
+        queues,
+        maxAttempts: jobs.maxAttempts,
+        log,
+      });
+      const sc = scheduler;
+      stops.push(() => sc.stop());
+      await sc.start();
     }
 
     log.info({ role, url, embedded, postgres: pg.kind, handlersUrl }, "flywheel-workers started");
@@ -249,6 +266,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       jobs,
       reconciler,
       notifier,
+      scheduler,
       events,
       credentialsFile: credentialsFile ?? (embedded ? credentialsPath(cfg.DATA_DIR) : null),
       stop: () => {
