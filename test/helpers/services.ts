@@ -101,7 +101,7 @@ export async function startPrivateRedis(
   };
 }
 
-async function startPrivatePostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startPrivatePostgres(): Promise<{ url: string; stop(): Promise<void> }> {
   const initdb = which("initdb") ?? "/usr/lib/postgresql/15/bin/initdb";
   const pgCtl = which("pg_ctl") ?? "/usr/lib/postgresql/15/bin/pg_ctl";
   if (!which(initdb)) {
