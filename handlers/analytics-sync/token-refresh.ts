@@ -92,11 +92,15 @@ export async function withFreshToken<T>(
   account: SocialAccountRow,
   call: (accessToken: string) => Promise<T>,
 ): Promise<T> {
-  const { accessToken } = await decryptTokens(deps.cipher, account);
-  try {
-    return await call(accessToken);
-  } catch (err) {
-    if (!(err instanceof PlatformAuthError)) throw err;
+  const { accessToken, refreshToken } = await decryptTokens(deps.cipher, account);
+  // Known to be expired and refreshable: refresh first instead of spending a call on a 401.
+  const expired = account.expiresAt !== null && account.expiresAt <= deps.clock.now();
+  if (!(expired && refreshToken && deps.client.refresh)) {
+    try {
+      return await call(accessToken);
+    } catch (err) {
+      if (!(err instanceof PlatformAuthError)) throw err;
+    }
   }
   const fresh = await refreshedToken(deps, account, accessToken);
   try {

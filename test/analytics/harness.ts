@@ -4,7 +4,11 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { organizations, posts } from "../../db/schema.js";
-import { createSocialAccount, type SocialAccountRow } from "../../handlers/analytics-sync/accounts.js";
+import {
+  createSocialAccount,
+  type NewSocialAccount,
+  type SocialAccountRow,
+} from "../../handlers/analytics-sync/accounts.js";
 import { analyticsSync } from "../../handlers/analytics-sync/index.js";
 import type { Platform } from "../../handlers/analytics-sync/platforms/types.js";
 import { createTokenCipher } from "../../handlers/analytics-sync/token-crypto.js";
@@ -100,6 +104,11 @@ export async function startHarness() {
     });
   }
 
+  /** Any account shape (e.g. with expiresAt), in the harness organization. */
+  function createAccount(input: Omit<NewSocialAccount, "orgId" | "userId"> & { userId?: string }) {
+    return createSocialAccount(db.db, cipher, { orgId, userId, ...input });
+  }
+
   async function addPost(
     account: SocialAccountRow,
     externalPostId: string,
@@ -143,6 +152,7 @@ export async function startHarness() {
     userId,
     sync,
     addAccount,
+    createAccount,
     addPost,
     postIdOf,
     /** Forgets every shared rate-limit pause (they would otherwise outlive a test). */

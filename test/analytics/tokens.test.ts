@@ -68,6 +68,28 @@ test("X 401 → refresh with the refresh token → new tokens stored encrypted; 
   expect(used[0]!.headers.authorization).toBe(`Bearer ${stored.accessToken}`);
 });
 
+test("a token past its expiresAt is refreshed before calling the API (no wasted 401)", async () => {
+  const old = remember(token("x-old"));
+  const refresh = remember(token("x-refresh"));
+  h.x.tokens.grant(old, refresh); // still accepted by X, but we know it expired
+  const acc = await h.createAccount({
+    platform: "twitter",
+    externalAccountId: "expiring",
+    accessToken: old,
+    refreshToken: refresh,
+    expiresAt: new Date(Date.now() - 60_000),
+  });
+  await h.addPost(acc, "r-1");
+  const before = h.x.requests.length;
+  expect((await h.sync(acc.id)).status).toBe(200);
+  expect(h.x.requests.slice(before).map((r) => r.path)).toEqual(["/2/oauth2/token", "/2/tweets"]);
+  const row = await account(acc.id);
+  expect(row.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 3600_000);
+  const stored = await decryptTokens(h.cipher, row);
+  remember(stored.accessToken);
+  remember(stored.refreshToken!);
+});
+
 test("two syncs with the same expired token refresh once (kv lock); both succeed", async () => {
   const expired = remember(token("x-expired"));
   const refresh = remember(token("x-refresh"));
