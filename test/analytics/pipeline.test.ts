@@ -72,7 +72,10 @@ async function enqueue(socialAccountId: string): Promise<string> {
     method: "POST",
     json: { type: "analytics-sync", userId: "u1", payload: { socialAccountId } },
   });
-  expect(res.status).toBe(202);
+  if (res.status !== 202)
+    throw new Error(
+      `enqueue answered ${res.status}: ${await res.text()} ${t.logs.filter((l) => /"level":"(warn|error)"/.test(l)).join("\n")}`,
+    );
   return ((await res.json()) as { job: { id: string } }).job.id;
 }
 
