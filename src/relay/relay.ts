@@ -2,11 +2,11 @@
 // calls the handler over signed HTTP (dispatch.ts), and applies the answer: completed, retry with backoff,
 // rate-limited wait (no attempt spent), failed (onFailed + notification) or cancelled. BullMQ's own retry
 // counter is unused (attempts: 1): attempts live in Postgres so lost (stalled) attempts count too.
-import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import type { JobRow } from "../../db/queries/jobs.js";
-import { activateJob, type FinishUpdate, finishAttempt, type RunRecord } from "../../db/queries/lifecycle.js";
+import { activateJob, finishAttempt, type RunRecord } from "../../db/queries/lifecycle.js";
 import { insertNotification } from "../../db/queries/notifications.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { systemClock } from "../../handlers/kit/context.js";
@@ -18,7 +18,7 @@ import { jobView } from "../jobs/view.js";
 import type { Logger } from "../logger.js";
 import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData } from "../queue/queues.js";
 import { withDbRetry } from "../runtime/db-retry.js";
-import { retryDelayMs } from "./backoff.js";
+import { decide, runOutcome } from "./answer-table.js";
 import { dispatch, type Outcome } from "./dispatch.js";
 import { OrgCap } from "./org-cap.js";
 
@@ -42,6 +42,8 @@ export interface RelayOptions {
   lockDurationMs: number;
   stalledIntervalMs: number;
   drainDelayS: number;
+  /** BullMQ's telemetry option (bullmq-otel) when tracing is on. */
+  telemetry?: WorkerOptions["telemetry"];
   /** Only run these types (default: every type in the catalog). */
   types?: string[];
   fetch?: typeof fetch;
@@ -86,6 +88,7 @@ export class Relay {
         removeOnComplete: KEEP_COMPLETED,
         removeOnFail: KEEP_FAILED,
         autorun: true,
+        ...(this.o.telemetry ? { telemetry: this.o.telemetry } : {}),
       });
       worker.on("error", (err) => this.o.log.warn({ type, err: err.message }, "relay worker error"));
       this.workers.push(worker);
@@ -183,7 +186,7 @@ export class Relay {
       this.inFlight.delete(jobId);
     }
     const finishedAt = new Date();
-    const { update, delayMs } = this.decide(row, outcome, finishedAt);
+    const { update, delayMs } = decide(row, outcome, finishedAt, this.o);
     const run: RunRecord = {
       id: newId("run"),
       attempt: row.attempts,
@@ -241,82 +244,6 @@ export class Relay {
       throw new UnrecoverableError(row.errorMessage ?? "failed");
     }
     return outcome.kind === "completed" ? { ok: true } : null;
-  }
-
-  /** The answer table, as status changes. */
-  private decide(row: JobRow, outcome: Outcome, now: Date): { update: FinishUpdate; delayMs: number | null } {
-    switch (outcome.kind) {
-      case "completed":
-        return { update: { status: "completed", result: outcome.result, finished: true }, delayMs: null };
-      case "cancelled":
-        return {
-          update: {
-            status: "cancelled",
-            errorCode: "cancelled",
-            errorMessage: "cancelled by request",
-            finished: true,
-          },
-          delayMs: null,
-        };
-      case "failed":
-        return {
-          update: {
-            status: "failed",
-            errorCode: outcome.code,
-            errorMessage: outcome.message,
-            finished: true,
-          },
-          delayMs: null,
-        };
-      case "rate_limited": {
-        const waits = row.rateLimitedCount + 1;
-        const age = now.getTime() - row.createdAt.getTime();
-        if (waits > this.o.rateLimitMaxWaits || age + outcome.retryAfterMs > this.o.rateLimitMaxAgeMs) {
-          const message = `still rate limited after ${waits - 1} waits: ${outcome.message}`;
-          return {
-            update: {
-              status: "failed",
-              errorCode: "rate_limited",
-              errorMessage: message,
-              finished: true,
-              rateLimited: true,
-            },
-            delayMs: null,
-          };
-        }
-        const delayMs = outcome.retryAfterMs;
-        return {
-          update: {
-            status: "retrying",
-            errorCode: "rate_limited",
-            errorMessage: outcome.message,
-            nextRunAt: new Date(now.getTime() + delayMs),
-            refundAttempt: true,
-            rateLimited: true,
-          },
-          delayMs,
-        };
-      }
-      case "retry": {
-        if (row.attempts >= row.maxAttempts) {
-          const message = `failed after ${row.attempts} attempts: ${outcome.message}`;
-          return {
-            update: { status: "failed", errorCode: outcome.code, errorMessage: message, finished: true },
-            delayMs: null,
-          };
-        }
-        const delayMs = retryDelayMs(this.o.retryDelaysMs, row.attempts);
-        return {
-          update: {
-            status: "retrying",
-            errorCode: outcome.code,
-            errorMessage: outcome.message,
-            nextRunAt: new Date(now.getTime() + delayMs),
-          },
-          delayMs,
-        };
-      }
-    }
   }
 
   /** Records the lost attempt; returns the failed job when that was the last attempt. */
@@ -428,20 +355,5 @@ export class Relay {
 
   private emit(row: JobRow): void {
     this.o.events.publish("job", row.orgId, row.userId, jobView(row)).catch(() => {});
-  }
-}
-
-function runOutcome(outcome: Outcome, status: string) {
-  switch (outcome.kind) {
-    case "completed":
-      return "completed" as const;
-    case "cancelled":
-      return "cancelled" as const;
-    case "rate_limited":
-      return "rate_limited" as const;
-    case "failed":
-      return "failed" as const;
-    case "retry":
-      return status === "failed" ? ("failed" as const) : ("retry" as const);
   }
 }
