@@ -75,6 +75,10 @@ export const configSchema = z.object({
   METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
   NOTIFY_WEBHOOK_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   NOTIFY_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
+  /** Waits between webhook attempts (ms); attempts = 1 + their number. */
+  NOTIFY_WEBHOOK_RETRY_DELAYS_MS: delays.default([
+    2_000, 10_000, 60_000, 300_000, 1_800_000, 7_200_000, 21_600_000,
+  ]),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyToUndefined, z.url().optional()),
 });
 

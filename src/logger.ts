@@ -1,4 +1,5 @@
-// pino JSON logs with secrets redacted wherever they may appear (headers, tokens, keys, URLs' passwords).
+// pino JSON logs with secrets redacted wherever they may appear: known fields (REDACT_PATHS), then every
+// serialized line is scrubbed of secret-shaped text and of the config's own secret values (scrubLine).
 import { type Logger, pino } from "pino";
 
 export const REDACT_PATHS = [
@@ -20,14 +21,73 @@ export const REDACT_PATHS = [
   "*.signingKey",
   "*.access_token",
   "*.refresh_token",
+  "*.clientSecret",
+  "*.privateKey",
+  'headers["x-flywheel-signature"]',
+  "*.headers.cookie",
 ];
 
-/** Strips credentials from URLs in free text (postgres://user:pass@host → postgres://user:***@host). */
+/** Config keys (and log fields) whose values are secrets. */
+const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|SIGNING_KEY|API_KEY|ENCRYPTION_KEYS?)$/i;
+
+/** Secret values seen in this process's config (set at start); any log line containing one is censored. */
+const knownSecrets = new Set<string>();
+
+/** Remembers secret values (config's tokens, keys, passwords) so no log line can carry them. */
+export function rememberSecrets(values: Iterable<string | undefined | null>): void {
+  for (const v of values) if (v && v.length >= 8) knownSecrets.add(v);
+}
+
+/** The secret values of a config: every *_TOKEN/*_SECRET/*_KEY value and the passwords inside URLs. */
+export function configSecrets(config: Readonly<Record<string, unknown>>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(config)) {
+    if (typeof v !== "string") continue;
+    if (SECRET_NAME.test(k)) out.push(v, ...v.split(/[\s,;:=]+/).filter((p) => p.length >= 12));
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/i.exec(v);
+    if (m) out.push(m[1]!, decodeURIComponent(m[1]!));
+  }
+  return out;
+}
+
+/** A config safe to log: secret values replaced, passwords in URLs masked. */
+export function redactConfig(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [
+      k,
+      v === undefined ? v : SECRET_NAME.test(k) ? "[redacted]" : typeof v === "string" ? scrubSecrets(v) : v,
+    ]),
+  );
+}
+
+/**
+ * Strips credentials from free text: passwords in URLs, Bearer/Basic credentials, API keys (ours, OpenAI's),
+ * JWTs (QStash signatures), `access_token=...`-style pairs and `"password":"..."` fields in quoted JSON.
+ */
 export function scrubSecrets(text: string): string {
   return text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi, "$1***@")
-    .replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/g, "$1***")
-    .replace(/\b(fw_(?:live|demo)_)[A-Za-z0-9]+/g, "$1***");
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"]*:)[^\s@/"]+@/gi, "$1***@")
+    .replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, "$1***")
+    .replace(/\b(Basic\s+)[A-Za-z0-9+/=]{6,}/g, "$1***")
+    .replace(/\b(fw_[a-f0-9]{12}_)[A-Za-z0-9_-]+/g, "$1***")
+    .replace(/\b(fw_(?:live|demo)_)[A-Za-z0-9]+/g, "$1***")
+    .replace(/\bsk-[A-Za-z0-9_-]{16,}/g, "sk-***")
+    .replace(/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/g, "[jwt]")
+    .replace(
+      /\b((?:access_token|refresh_token|id_token|client_secret|api_key|apikey|password|secret|token)=)[^&\s"\\]+/gi,
+      "$1***",
+    )
+    .replace(
+      /(\\?"(?:access_token|refresh_token|id_token|client_secret|api_key|password|secret|token)\\?"\s*:\s*\\?")[^"\\]+/gi,
+      "$1***",
+    );
+}
+
+/** The last line of defence, applied to every serialized log line: patterns, then known secret values. */
+export function scrubLine(line: string): string {
+  let out = scrubSecrets(line);
+  for (const secret of knownSecrets) if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+  return out;
 }
 
 export function createLogger(opts: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
@@ -38,6 +98,7 @@ export function createLogger(opts: { level?: string; destination?: pino.Destinat
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       formatters: { level: (label) => ({ level: label }) },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: { streamWrite: scrubLine },
     },
     opts.destination,
   );

@@ -14,8 +14,12 @@ import type { Config } from "./config.js";
 import { credentialsPath, ensureDemoOrg, readCredentials, writeCredentials } from "./embedded/setup.js";
 import { EventBus } from "./events/bus.js";
 import { JobsService } from "./jobs/service.js";
-import type { Logger } from "./logger.js";
+import { configSecrets, type Logger, redactConfig, rememberSecrets } from "./logger.js";
 import { Notifier } from "./notifier/notifier.js";
+import { WebhookSender } from "./notifier/webhook.js";
+import { Metrics } from "./observability/metrics.js";
+import { metricsApp } from "./observability/metrics-route.js";
+import { startTracing } from "./observability/tracing.js";
 import { Queues } from "./queue/queues.js";
 import { Reconciler } from "./reconciler/reconciler.js";
 import { Relay } from "./relay/relay.js";
@@ -101,6 +105,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       QSTASH_CURRENT_SIGNING_KEY: signing.current,
       QSTASH_NEXT_SIGNING_KEY: signing.next,
     });
+    rememberSecrets(configSecrets(cfg));
+    log.info({ config: redactConfig(cfg) }, "configuration");
+    const tracing = await startTracing(cfg.OTEL_EXPORTER_OTLP_ENDPOINT, log);
+    if (tracing) stops.push(() => tracing.shutdown());
 
     // Redis.
     const redisTarget = await resolveRedis({ url: cfg.REDIS_URL, dataDir: cfg.DATA_DIR, log });
@@ -111,7 +119,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     stops.push(async () => blocking.disconnect());
     void checkEvictionPolicy(blocking, log);
 
-    const queues = new Queues(redis, cfg.REDIS_PREFIX, catalog);
+    const queues = new Queues(redis, cfg.REDIS_PREFIX, catalog, tracing?.telemetry);
+    const metrics = new Metrics({ queues, redis, db: pg.db, pingPostgres: () => pg.ping() });
     stops.push(() => queues.close());
     const events = new EventBus(redis, cfg.REDIS_PREFIX);
     stops.push(() => events.close());
@@ -123,10 +132,12 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       events,
       log,
       retryDelaysMs: cfg.RETRY_DELAYS_MS,
+      onEnqueue: metrics.onEnqueue,
     });
 
     // HTTP: API and/or handlers.
     const root = new Hono();
+    if (tracing) root.use("*", tracing.middleware);
     if (role === "all" || role === "api") {
       const api = createApi({
         config: cfg,
@@ -137,6 +148,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         events,
         jobs,
         log,
+        metrics,
         readiness: async () => {
           const [r, p] = await Promise.all([
             redis.ping().then(
@@ -192,6 +204,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       );
     }
     root.get("/", (c) => c.json({ service: "flywheel-workers", role, docs: "/docs" }));
+    if (role === "relay")
+      root.route("/", metricsApp(metrics, { adminToken: cfg.ADMIN_TOKEN, metricsToken: cfg.METRICS_TOKEN }));
 
     // Relay side: relay, reconciler, notifier.
     let relay: Relay | null = null;
@@ -218,8 +232,11 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         lockDurationMs: cfg.LOCK_DURATION_MS,
         stalledIntervalMs: cfg.STALLED_INTERVAL_MS,
         drainDelayS: cfg.DRAIN_DELAY_S,
+        onOutcome: metrics.onOutcome,
+        telemetry: tracing?.telemetry,
       });
       await relay.start();
+      metrics.watchRelay(relay);
       const r = relay;
       stops.push(() => r.stop(cfg.SHUTDOWN_GRACE_MS));
       reconciler = new Reconciler({
@@ -239,6 +256,18 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       notifier.start();
       const n = notifier;
       stops.push(() => n.stop());
+      if (cfg.NOTIFY_WEBHOOK_URL) {
+        if (!cfg.NOTIFY_WEBHOOK_SECRET) throw new Error("NOTIFY_WEBHOOK_URL needs NOTIFY_WEBHOOK_SECRET");
+        const webhook = new WebhookSender({
+          url: cfg.NOTIFY_WEBHOOK_URL,
+          secret: cfg.NOTIFY_WEBHOOK_SECRET,
+          db: pg.db,
+          log,
+          retryDelaysMs: cfg.NOTIFY_WEBHOOK_RETRY_DELAYS_MS,
+        });
+        webhook.start();
+        stops.push(() => webhook.stop());
+      }
       scheduler = new Scheduler({
         config: cfg,
         db: pg.db,

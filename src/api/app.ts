@@ -3,6 +3,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { requestLog } from "../observability/request-log.js";
 import { adminAuth, apiKeyAuth } from "./auth.js";
 import type { ApiDeps, ApiEnv } from "./deps.js";
 import { ApiError, apiErrorHandler } from "./errors.js";
@@ -12,6 +13,7 @@ import { registerContentRoutes } from "./routes/content.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerJobRoutes } from "./routes/jobs.js";
 import { registerNotificationRoutes } from "./routes/notifications.js";
+import { registerOpsRoutes } from "./routes/ops.js";
 import { registerScheduleRoutes } from "./routes/schedules.js";
 import { registerTriggerRoutes } from "./routes/triggers.js";
 
@@ -29,6 +31,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
   );
   app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", requestLog(deps.log));
   app.use(
     "*",
     bodyLimit({
@@ -67,5 +70,6 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerAdminRoutes(app, deps, () => keys.forget());
   registerScheduleRoutes(app, deps);
   registerTriggerRoutes(app, deps);
+  registerOpsRoutes(app, deps);
   return app;
 }

@@ -6,6 +6,7 @@ import type { Config } from "../config.js";
 import type { EventBus } from "../events/bus.js";
 import type { JobsService } from "../jobs/service.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { Queues } from "../queue/queues.js";
 
 export interface ApiDeps {
@@ -18,6 +19,8 @@ export interface ApiDeps {
   events: EventBus;
   jobs: JobsService;
   log: Logger;
+  /** Prometheus metrics served at /metrics (absent: no /metrics route). */
+  metrics?: Metrics;
   /** Checks both stores for /readyz; names what is down. */
   readiness(): Promise<{ redis: boolean; postgres: boolean }>;
 }

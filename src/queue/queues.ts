@@ -1,6 +1,6 @@
 // One BullMQ queue per job type (queue name = type) under REDIS_PREFIX, created lazily from the catalog.
 // The API's connection has no offline queue, so an add fails fast when Redis is down (→ 503), never hangs.
-import { Queue } from "bullmq";
+import { Queue, type QueueOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 
@@ -21,6 +21,8 @@ export class Queues {
     private readonly connection: Redis,
     readonly prefix: string,
     private readonly catalog: Catalog,
+    /** BullMQ's telemetry option (bullmq-otel) when tracing is on. */
+    private readonly telemetry?: QueueOptions["telemetry"],
   ) {}
 
   get(type: string): Queue<QueueJobData> {
@@ -31,6 +33,7 @@ export class Queues {
         connection: this.connection,
         prefix: this.prefix,
         skipWaitingForReady: true,
+        ...(this.telemetry ? { telemetry: this.telemetry } : {}),
         defaultJobOptions: { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED, attempts: 1 },
       });
       queue.on("error", () => {}); // connection errors surface on the calls; don't crash on the emitter
