@@ -206,6 +206,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     root.get("/", (c) => c.json({ service: "flywheel-workers", role, docs: "/docs" }));
     if (role === "relay")
       root.route("/", metricsApp(metrics, { adminToken: cfg.ADMIN_TOKEN, metricsToken: cfg.METRICS_TOKEN }));
+    // Every role answers /healthz (the Docker HEALTHCHECK, App Platform checks); the API has its own.
+    if (role === "relay" || role === "handlers") root.get("/healthz", (c) => c.json({ ok: true, role }));
 
     // Relay side: relay, reconciler, notifier.
     let relay: Relay | null = null;

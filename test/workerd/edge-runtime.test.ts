@@ -83,7 +83,7 @@ describe("signatures through workerd", () => {
     // Stored by @upstash/redis through the REST protocol, in the same key space the Node adapter uses.
     expect(
       h.upstash.commands.some(
-        ([cmd, key]) => cmd.toUpperCase() === "SET" && key?.startsWith(`${h.redis.prefix}:kv:`),
+        ([cmd, key]) => cmd?.toUpperCase() === "SET" && key?.startsWith(`${h.redis.prefix}:kv:`),
       ),
     ).toBe(true);
     const keys = await h.redis.client.keys(`${h.redis.prefix}:kv:*`);
