@@ -19,50 +19,47 @@ const CONDITIONAL = new Set([
 const EMBED =
   /\/\/(www\.)?((dailymotion|youtube|youtube-nocookie|player\.vimeo|v\.qq)\.com|(archive|upload\.wikimedia)\.org|player\.twitch\.tv)/i;
 
-function countTags(el: Element, names: string[]): number {
-  return allElements(el).filter((d) => d !== el && names.includes(d.name)).length;
+function tally(desc: Element[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const d of desc) counts.set(d.name, (counts.get(d.name) ?? 0) + 1);
+  return counts;
 }
 
-function looksLikeDataTable(el: Element): boolean {
+function looksLikeDataTable(el: Element, desc: Element[] = allElements(el).slice(1)): boolean {
   if (el.name !== "table") return false;
   if (el.attribs.role === "presentation" || el.attribs.datatable === "0") return false;
   if (el.attribs.summary) return true;
-  return (
-    countTags(el, ["th", "thead", "tfoot", "caption", "col", "colgroup"]) > 0 || countTags(el, ["tr"]) > 10
-  );
+  const n = tally(desc);
+  const head = ["th", "thead", "tfoot", "caption", "col", "colgroup"].some((t) => (n.get(t) ?? 0) > 0);
+  return head || (n.get("tr") ?? 0) > 10;
 }
 
 function shouldRemove(el: Element, flags: Flags, scores: Map<Element, number>): boolean {
-  if (looksLikeDataTable(el)) return false;
-  if (el.parent && allElements(el).some((d) => d.name === "table" && looksLikeDataTable(d))) return false;
-  if (
-    allElements(el).some((d) => d.name === "code" || d.name === "pre") &&
-    el.name !== "ul" &&
-    el.name !== "ol"
-  ) {
-    return false;
-  }
+  const desc = allElements(el).slice(1);
+  const n = tally(desc);
+  const count = (t: string) => n.get(t) ?? 0;
+  if (looksLikeDataTable(el, desc)) return false;
+  if (count("table") && desc.some((d) => d.name === "table" && looksLikeDataTable(d))) return false;
+  if ((count("code") || count("pre")) && el.name !== "ul" && el.name !== "ol") return false;
   const weight = classWeight(el, flags);
   if (weight + (scores.get(el) ?? 0) < 0) return true;
   const text = innerText(el);
   if (text.split(/[,，]/).length - 1 >= 10) return false;
-  const p = countTags(el, ["p"]);
-  const img = countTags(el, ["img"]);
-  const li = countTags(el, ["li"]) - 100;
-  const input = countTags(el, ["input"]);
-  const headingChars = allElements(el)
+  const p = count("p");
+  const img = count("img");
+  const li = count("li") - 100;
+  const input = count("input");
+  const headingChars = desc
     .filter((d) => /^h[1-6]$/.test(d.name))
-    .reduce((n, h) => n + innerText(h).length, 0);
+    .reduce((sum, h) => sum + innerText(h).length, 0);
   const headingDensity = text.length ? headingChars / text.length : 0;
-  const embeds = allElements(el).filter(
+  const embeds = desc.filter(
     (d) => ["object", "embed", "iframe", "video"].includes(d.name) && !EMBED.test(d.attribs.src ?? ""),
   ).length;
   const ld = linkDensity(el);
   const isList = el.name === "ul" || el.name === "ol";
-  const inFigure = (() => {
-    for (let a = el.parent; a; a = a.parent) if ((a as Element).name === "figure") return true;
-    return false;
-  })();
+  let inFigure = false;
+  for (let a = el.parent; a && !inFigure; a = a.parent) inFigure = (a as Element).name === "figure";
   return (
     (img > 1 && p / img < 0.5 && !inFigure) ||
     (!isList && li > p) ||
@@ -75,13 +72,16 @@ function shouldRemove(el: Element, flags: Flags, scores: Map<Element, number>): 
   );
 }
 
-export function cleanArticle($: CheerioAPI, root: Element, flags: Flags, scores: Map<Element, number>): void {
+export function cleanArticle(
+  _$: CheerioAPI,
+  root: Element,
+  flags: Flags,
+  scores: Map<Element, number>,
+): void {
   // Headings that are link lists or marked negative are navigation, not part of the story.
   for (const h of allElements(root).filter((d) => /^h[1-6]$/.test(d.name))) {
     if (classWeight(h, flags) < 0 || linkDensity(h) > 0.33) removeNode(h);
   }
-  // Readability leaves the <h1> to the title field.
-  $(root).find("h1").remove();
   if (!flags.cleanConditionally) return;
   // Innermost first, so a container is judged after its bad children are gone.
   for (const el of allElements(root).reverse()) {

@@ -1,6 +1,6 @@
 // A web page → one context item's fields: metadata (title, description, canonical URL, published
 // date) and the main readable text without navigation, headers, footers, ads, cookie banners or scripts.
-import { load } from "cheerio/slim";
+import { type CheerioAPI, load } from "cheerio/slim";
 import { extractMainText } from "./main-text.js";
 import { extractMetadata, type PageMetadata } from "./metadata.js";
 
@@ -9,7 +9,14 @@ export interface ExtractedPage extends PageMetadata {
 }
 
 export function extractPage(html: string, pageUrl: string): ExtractedPage {
-  const meta = extractMetadata(load(html), pageUrl);
-  const text = extractMainText(() => load(html));
+  let first: CheerioAPI | null = load(html);
+  const meta = extractMetadata(first, pageUrl);
+  // The first extraction attempt reuses this parse (metadata reading does not mutate it); retries re-parse.
+  const reload = () => {
+    const $ = first ?? load(html);
+    first = null;
+    return $;
+  };
+  const text = extractMainText(reload, meta.title);
   return { ...meta, text };
 }

@@ -16,6 +16,7 @@ import {
   tagName,
 } from "./dom.js";
 import { htmlToText } from "./html-text.js";
+import { normalizeDivs } from "./normalize.js";
 import {
   ALWAYS_REMOVE,
   BLOCK_CHILDREN,
@@ -37,6 +38,12 @@ function isHidden(el: Element): boolean {
     /display\s*:\s*none|visibility\s*:\s*hidden/i.test(style) ||
     (el.attribs["aria-hidden"] === "true" && !/fallback-image/.test(el.attribs.class ?? ""))
   );
+}
+
+/** An ad or banner container holds little text and no article; a wrapper named "ad-portal" may hold the page. */
+function isSmallBlock($: CheerioAPI, el: Element): boolean {
+  if ($(el).find("article, main, [itemprop=articleBody], [role=main]").length) return false;
+  return innerText(el).length < 1500;
 }
 
 function baseScore(el: Element): number {
@@ -69,16 +76,54 @@ function baseScore(el: Element): number {
   }
 }
 
-function hasBlockChild(el: Element): boolean {
-  return allElements(el).some((d) => d !== el && BLOCK_CHILDREN.has(d.name));
+/** Elements that contain a block-level descendant, in one bottom-up pass. */
+function withBlockDescendants(root: Element): Set<Element> {
+  const out = new Set<Element>();
+  const walk = (el: Element): boolean => {
+    let has = false;
+    for (const c of elementChildren(el)) {
+      const sub = walk(c);
+      if (sub || BLOCK_CHILDREN.has(c.name)) has = true;
+    }
+    if (has) out.add(el);
+    return has;
+  };
+  walk(root);
+  return out;
 }
 
-function prune($: CheerioAPI, body: Element, flags: Flags): void {
+function words(s: string): string[] {
+  return s
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+/** Readability's header-duplicates-title test: the heading's words are (nearly) all in the title. */
+export function duplicatesTitle(heading: string, title: string | null): boolean {
+  if (!title) return false;
+  const t = new Set(words(title));
+  const h = words(heading);
+  if (!h.length) return false;
+  const extra = h.filter((w) => !t.has(w)).join(" ").length;
+  return 1 - extra / h.join(" ").length > 0.75;
+}
+
+function prune($: CheerioAPI, body: Element, flags: Flags, title: string | null): void {
   $(body).find(STRIP_TAGS).remove();
+  const dup = $(body)
+    .find("h1, h2")
+    .toArray()
+    .find((h) => duplicatesTitle(innerText(h), title));
+  if (dup) removeNode(dup);
   for (const el of allElements(body)) {
     if (el === body || !el.parent) continue;
     const match = `${el.attribs.class ?? ""} ${el.attribs.id ?? ""}`;
-    if (isHidden(el) || ALWAYS_REMOVE.test(match) || UNLIKELY_ROLES.has(el.attribs.role ?? "")) {
+    if (
+      isHidden(el) ||
+      UNLIKELY_ROLES.has(el.attribs.role ?? "") ||
+      (ALWAYS_REMOVE.test(match) && isSmallBlock($, el))
+    ) {
       removeNode(el);
       continue;
     }
@@ -101,12 +146,13 @@ function prune($: CheerioAPI, body: Element, flags: Flags): void {
 
 function pickTop(body: Element, flags: Flags): { top: Element; scores: Map<Element, number> } | null {
   const scores = new Map<Element, number>();
+  const blocky = withBlockDescendants(body);
   const init = (el: Element) => {
     if (!scores.has(el)) scores.set(el, baseScore(el) + classWeight(el, flags));
   };
   for (const el of allElements(body)) {
     const name = el.name;
-    const scored = SCORED_TAGS.has(name) || (name === "div" && !hasBlockChild(el));
+    const scored = SCORED_TAGS.has(name) || (name === "div" && !blocky.has(el));
     if (!scored) continue;
     const text = innerText(el);
     if (text.length < 25) continue;
@@ -188,11 +234,12 @@ function withSiblings(top: Element, scores: Map<Element, number>): AnyNode[] {
   return out;
 }
 
-function attempt(load: () => CheerioAPI, flags: Flags): string {
+function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): string {
   const $ = load();
   const body = $("body").get(0) ?? $.root().children().get(0);
   if (!isElement(body)) return htmlToText($.root().get(0) as AnyNode);
-  prune($, body, flags);
+  prune($, body, flags, title);
+  normalizeDivs($, body);
   const picked = pickTop(body, flags);
   if (!picked) return htmlToText(body);
   const nodes = withSiblings(picked.top, picked.scores);
@@ -203,8 +250,8 @@ function attempt(load: () => CheerioAPI, flags: Flags): string {
     .join("\n\n");
 }
 
-/** The page's main text. `load` re-parses the page (each attempt mutates its own DOM). */
-export function extractMainText(load: () => CheerioAPI): string {
+/** The page's main text. `load` re-parses the page (each attempt mutates its own DOM); a heading that repeats `title` is dropped. */
+export function extractMainText(load: () => CheerioAPI, title: string | null = null): string {
   const tries: Flags[] = [
     { stripUnlikely: true, weightClasses: true, cleanConditionally: true },
     { stripUnlikely: false, weightClasses: true, cleanConditionally: true },
@@ -213,7 +260,7 @@ export function extractMainText(load: () => CheerioAPI): string {
   ];
   let longest = "";
   for (const flags of tries) {
-    const text = attempt(load, flags);
+    const text = attempt(load, flags, title);
     if (text.length >= MIN_CHARS) return text;
     if (text.length > longest.length) longest = text;
   }
