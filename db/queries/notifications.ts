@@ -24,6 +24,16 @@ export async function insertNotification(db: Db, n: NewNotification): Promise<No
   return row!;
 }
 
+/** Whether a handler already told the user about this job (then the relay adds no generic one). */
+export async function jobHasNotification(db: Db, jobId: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(eq(notifications.jobId, jobId))
+    .limit(1);
+  return rows.length > 0;
+}
+
 export async function listNotifications(
   db: Db,
   f: {

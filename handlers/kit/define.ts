@@ -18,8 +18,12 @@ export interface JobTypeSpec<P> {
   timeoutMs: number;
   /** Does the work; returns the job's result (JSON). Throws the kit's typed errors. Must be idempotent. */
   run(ctx: HandlerContext, job: JobEnvelope<P>): Promise<unknown>;
-  /** Called by the relay (Node) once the job has failed for good, e.g. to count a source's failures. */
-  onFailed?(ctx: FailureContext, job: FailedJob<P>): Promise<void>;
+  /**
+   * Called by the relay (Node) once the job has failed for good, e.g. to count a source's failures. The
+   * relay then notifies the user, unless this returns `{notify: false}` or the handler already wrote a
+   * notification for this job (e.g. "reconnect your account").
+   */
+  onFailed?(ctx: FailureContext, job: FailedJob<P>): Promise<void | { notify?: boolean }>;
 }
 
 export interface JobTypeDefinition<P = unknown> extends JobTypeSpec<P> {

@@ -11,10 +11,13 @@ import { EnqueueRateLimit } from "./rate-limit.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerContentRoutes } from "./routes/content.js";
 import { registerEventRoutes } from "./routes/events.js";
+import { registerInsightRoutes } from "./routes/insights.js";
 import { registerJobRoutes } from "./routes/jobs.js";
 import { registerNotificationRoutes } from "./routes/notifications.js";
 import { registerOpsRoutes } from "./routes/ops.js";
+import { registerPostRoutes } from "./routes/posts.js";
 import { registerScheduleRoutes } from "./routes/schedules.js";
+import { registerSocialAccountRoutes } from "./routes/social-accounts.js";
 import { registerTriggerRoutes } from "./routes/triggers.js";
 
 /** Request bodies above this are refused with 413 (chunked ones too). @default 256 KB */
@@ -67,6 +70,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerEventRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerContentRoutes(app, deps);
+  registerSocialAccountRoutes(app, deps);
+  registerPostRoutes(app, deps);
+  registerInsightRoutes(app, deps);
   registerAdminRoutes(app, deps, () => keys.forget());
   registerScheduleRoutes(app, deps);
   registerTriggerRoutes(app, deps);

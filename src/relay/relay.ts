@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import type { JobRow } from "../../db/queries/jobs.js";
 import { activateJob, finishAttempt, type RunRecord } from "../../db/queries/lifecycle.js";
-import { insertNotification } from "../../db/queries/notifications.js";
+import { insertNotification, jobHasNotification } from "../../db/queries/notifications.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { systemClock } from "../../handlers/kit/context.js";
 import { coerceError } from "../../handlers/kit/errors.js";
@@ -320,9 +320,10 @@ export class Relay {
     const { db } = this.o;
     const log = this.o.log.child({ jobId: row.id, type: row.type, requestId: row.requestId ?? row.id });
     const def = this.o.catalog.get(row.type);
+    let notify = true;
     if (def?.onFailed) {
       try {
-        await def.onFailed(
+        const answer = await def.onFailed(
           { db, clock: systemClock, log },
           {
             jobId: row.id,
@@ -334,10 +335,12 @@ export class Relay {
             errorMessage: row.errorMessage ?? "failed",
           },
         );
+        if (answer && answer.notify === false) notify = false;
       } catch (err) {
         log.error({ err: coerceError(err).message }, "onFailed threw");
       }
     }
+    if (!notify || (await withDbRetry(() => jobHasNotification(db, row.id), log))) return;
     await withDbRetry(
       () =>
         insertNotification(db, {
