@@ -1,10 +1,10 @@
-// Enqueues many jobs of one type in bulk: rows in one statement per chunk (`insert ... on conflict do
-// nothing returning`, so a target with a live job of the same dedup key is skipped by the partial unique
-// index), fair priorities in one pipeline, and one `addBulk`. A failed add removes its rows again.
+// Enqueues many jobs of one type in bulk, per chunk of 1,000: rows in one statement (insertQueuedJobs:
+// a target with a live job of the same dedup key is skipped), fair priorities in one pipeline, and one
+// `addBulk`. A failed add removes its rows again.
 import { inArray } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
-import type { NewJobRow } from "../../db/queries/jobs.js";
+import { type BulkJobRow, insertQueuedJobs } from "../../db/queries/bulk-jobs.js";
 import { jobs } from "../../db/schema.js";
 import type { JobTypeDefinition } from "../../handlers/kit/define.js";
 import { parsePayload } from "../../handlers/kit/define.js";
@@ -42,7 +42,7 @@ export async function bulkEnqueue(
   const result: BulkResult = { enqueued: 0, skipped: 0, invalid: 0 };
   for (let i = 0; i < targets.length; i += CHUNK) {
     const chunk = targets.slice(i, i + CHUNK);
-    const rows: NewJobRow[] = [];
+    const rows: BulkJobRow[] = [];
     for (const t of chunk) {
       let payload: unknown;
       try {
@@ -56,7 +56,6 @@ export async function bulkEnqueue(
         orgId: t.orgId,
         userId: t.userId,
         type: def.type,
-        status: "queued",
         priority,
         payload,
         payloadHash: payloadHash(def.type, payload),
@@ -65,11 +64,7 @@ export async function bulkEnqueue(
       });
     }
     if (!rows.length) continue;
-    const inserted = await deps.db
-      .insert(jobs)
-      .values(rows)
-      .onConflictDoNothing()
-      .returning({ id: jobs.id, orgId: jobs.orgId, userId: jobs.userId });
+    const inserted = await insertQueuedJobs(deps.db, rows);
     result.skipped += rows.length - inserted.length;
     if (!inserted.length) continue;
     try {

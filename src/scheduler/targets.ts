@@ -1,8 +1,9 @@
 // What a scheduled type fans out to: one job per target, with a dedup key per target (ARCHITECTURE), so
 // a target whose previous job is still queued, active or retrying is skipped. Looked up by type, no switch.
+// Targets of an organization that no longer exists are left out (jobs reference organizations).
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { contextSources, socialAccounts } from "../../db/schema.js";
+import { contextSources, organizations, socialAccounts } from "../../db/schema.js";
 
 export interface Target {
   orgId: string;
@@ -28,6 +29,7 @@ const scrape: TargetProvider = {
     const rows = await db
       .select({ id: cs.id, orgId: cs.orgId, userId: cs.userId })
       .from(cs)
+      .innerJoin(organizations, eq(organizations.id, cs.orgId))
       .where(
         and(
           eq(cs.enabled, true),
@@ -51,6 +53,7 @@ const analyticsSync: TargetProvider = {
     const rows = await db
       .select({ id: sa.id, orgId: sa.orgId, userId: sa.userId })
       .from(sa)
+      .innerJoin(organizations, eq(organizations.id, sa.orgId))
       .where(eq(sa.status, "active"))
       .orderBy(sa.id);
     return rows.map((r) => ({

@@ -1,6 +1,6 @@
 // A local QStash (node:http on 127.0.0.1) speaking the schedules REST API: POST /v2/schedules/{destination}
 // (Upstash-Cron, optional Upstash-Schedule-Id: same id = update), GET /v2/schedules, GET/DELETE
-// /v2/schedules/{id}, POST /v2/schedules/{id}/pause|resume; Bearer token checked, errors `{error}`. It delivers
+// /v2/schedules/{id}, POST|PATCH /v2/schedules/{id}/pause|resume; Bearer token checked, errors `{error}`. It delivers
 // a schedule's message on demand, signed as QStash signs (Upstash-Signature JWT, Upstash-Message-Id).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -104,7 +104,8 @@ export async function startFakeQstash(opts: { token: string; signingKey: string 
     if (!m) return send(res, 404, { error: "not found" });
     const schedule = schedules.get(decodeURIComponent(m[1]!));
     if (!schedule) return send(res, 404, { error: `schedule ${m[1]} not found` });
-    if (req.method === "POST" && m[2]) {
+    // The docs say POST, @upstash/qstash 2.12 sends PATCH: take both.
+    if ((req.method === "POST" || req.method === "PATCH") && m[2]) {
       schedule.isPaused = m[2] === "pause";
       return send(res, 200);
     }
