@@ -26,6 +26,7 @@ import { Relay } from "./relay/relay.js";
 import { nodeAdapter } from "./runtime/node-adapter.js";
 import { migrate, openNodePostgres, openPglite, type Postgres } from "./runtime/postgres.js";
 import { blockingClient, checkEvictionPolicy, commandClient, resolveRedis } from "./runtime/redis.js";
+import { checkRedisUrl } from "./runtime/redis-url-check.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 
 export interface ServiceOptions {
@@ -118,6 +119,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     const blocking = blockingClient(redisTarget.url);
     stops.push(async () => blocking.disconnect());
     void checkEvictionPolicy(blocking, log);
+    if (cfg.REDIS_URL) checkRedisUrl(cfg.REDIS_URL, log);
 
     const queues = new Queues(redis, cfg.REDIS_PREFIX, catalog, tracing?.telemetry);
     const metrics = new Metrics({ queues, redis, db: pg.db, pingPostgres: () => pg.ping() });
