@@ -23,6 +23,7 @@ export interface JobTypeSpec<P> {
    * relay then notifies the user, unless this returns `{notify: false}` or the handler already wrote a
    * notification for this job (e.g. "reconnect your account").
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: an onFailed that returns nothing must type-check as is.
   onFailed?(ctx: FailureContext, job: FailedJob<P>): Promise<void | { notify?: boolean }>;
 }
 

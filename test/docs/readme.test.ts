@@ -7,7 +7,10 @@ import { configSchema } from "../../src/config.js";
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
 test("every configuration variable is documented, and nothing else", () => {
-  const section = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 5));
+  const section = readme.slice(
+    readme.indexOf("## Configuration"),
+    readme.indexOf("\n## ", readme.indexOf("## Configuration") + 5),
+  );
   const documented = new Set<string>();
   for (const line of section.split("\n")) {
     if (!line.startsWith("| `")) continue;
