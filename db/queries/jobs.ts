@@ -48,7 +48,8 @@ export async function deleteJob(db: Db, id: string): Promise<void> {
 }
 
 export interface ListJobsFilter {
-  orgId: string;
+  /** Required by the API (tenant isolation); only the operator CLI lists across organizations. */
+  orgId?: string;
   userId?: string;
   status?: JobStatus;
   type?: string;
@@ -58,7 +59,7 @@ export interface ListJobsFilter {
 }
 
 export async function listJobs(db: Db, f: ListJobsFilter): Promise<JobRow[]> {
-  const conds = [eq(jobs.orgId, f.orgId)];
+  const conds = f.orgId ? [eq(jobs.orgId, f.orgId)] : [];
   if (f.userId) conds.push(eq(jobs.userId, f.userId));
   if (f.status) conds.push(eq(jobs.status, f.status));
   if (f.type) conds.push(eq(jobs.type, f.type));
