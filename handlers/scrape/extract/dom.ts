@@ -77,3 +77,93 @@ export function isInside(node: AnyNode | null, ancestor: AnyNode): boolean {
   for (let n: AnyNode | null = node; n; n = n.parent) if (n === ancestor) return true;
   return false;
 }
+
+/**
+ * Bounds the tree's depth (malformed pages nest thousands of unclosed tags): an element at `maxDepth`
+ * keeps only the text of its subtree, as flat text nodes. Iterative, so it cannot overflow the stack.
+ */
+export function flattenDeep(root: AnyNode, maxDepth = 200): void {
+  const stack: Array<[AnyNode, number]> = [[root, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (!("children" in node)) continue;
+    const parent = node as Element;
+    if (depth < maxDepth) {
+      for (const c of parent.children) stack.push([c, depth + 1]);
+      continue;
+    }
+    const texts: AnyNode[] = [];
+    const inner: AnyNode[] = [...parent.children].reverse();
+    while (inner.length) {
+      const n = inner.pop()!;
+      if (n.type === "text") texts.push(n);
+      else if (isElement(n) && n.type === "tag") {
+        // Keep a word boundary where a flattened block began.
+        const last = texts[texts.length - 1];
+        if (last?.type === "text" && BLOCKISH.has(n.name)) last.data += "\n";
+        for (let i = n.children.length - 1; i >= 0; i--) inner.push(n.children[i]!);
+      }
+    }
+    parent.children = texts as Element["children"];
+    texts.forEach((t, i) => {
+      t.parent = parent;
+      t.prev = texts[i - 1] ?? null;
+      t.next = texts[i + 1] ?? null;
+    });
+  }
+}
+
+const BLOCKISH = new Set([
+  "div",
+  "p",
+  "li",
+  "section",
+  "article",
+  "td",
+  "tr",
+  "br",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+]);
+
+export interface TextMeasure {
+  /** Characters of whitespace-collapsed text. */
+  chars: number;
+  /** Of which inside links (in-page `#anchors` count a third). */
+  linkChars: number;
+}
+
+/** Text and link-text lengths of every element under `root`, in one bottom-up pass (scoring reads these). */
+export function measureText(root: Element): Map<Element, TextMeasure> {
+  const out = new Map<Element, TextMeasure>();
+  const order: Element[] = [];
+  const stack: Element[] = [root];
+  while (stack.length) {
+    const el = stack.pop()!;
+    order.push(el);
+    for (const c of el.children) if (isElement(c)) stack.push(c);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const el = order[i]!;
+    let chars = 0;
+    let linkChars = 0;
+    for (const c of el.children) {
+      if (c.type === "text") chars += c.data.replace(/\s+/g, " ").length;
+      else if (isElement(c) && c.type === "tag") {
+        const m = out.get(c)!;
+        chars += m.chars;
+        linkChars += m.linkChars;
+      }
+    }
+    if (el.name === "a") {
+      const href = el.attribs.href ?? "";
+      linkChars = chars * (href.startsWith("#") && href.length > 1 ? 0.3 : 1);
+    }
+    out.set(el, { chars, linkChars });
+  }
+  return out;
+}

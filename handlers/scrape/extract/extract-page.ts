@@ -1,6 +1,7 @@
 // A web page → one context item's fields: metadata (title, description, canonical URL, published
 // date) and the main readable text without navigation, headers, footers, ads, cookie banners or scripts.
 import { type CheerioAPI, load } from "cheerio/slim";
+import { flattenDeep } from "./dom.js";
 import { extractMainText } from "./main-text.js";
 import { extractMetadata, type PageMetadata } from "./metadata.js";
 
@@ -9,11 +10,16 @@ export interface ExtractedPage extends PageMetadata {
 }
 
 export function extractPage(html: string, pageUrl: string): ExtractedPage {
-  let first: CheerioAPI | null = load(html);
+  const parse = () => {
+    const $ = load(html);
+    flattenDeep($.root().get(0)!);
+    return $;
+  };
+  let first: CheerioAPI | null = parse();
   const meta = extractMetadata(first, pageUrl);
   // The first extraction attempt reuses this parse (metadata reading does not mutate it); retries re-parse.
   const reload = () => {
-    const $ = first ?? load(html);
+    const $ = first ?? parse();
     first = null;
     return $;
   };

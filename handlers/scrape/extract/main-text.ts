@@ -12,6 +12,7 @@ import {
   isElement,
   isInside,
   linkDensity,
+  measureText,
   removeNode,
   tagName,
 } from "./dom.js";
@@ -41,8 +42,19 @@ function isHidden(el: Element): boolean {
 }
 
 /** An ad or banner container holds little text and no article; a wrapper named "ad-portal" may hold the page. */
-function isSmallBlock($: CheerioAPI, el: Element): boolean {
-  if ($(el).find("article, main, [itemprop=articleBody], [role=main]").length) return false;
+function isSmallBlock(el: Element): boolean {
+  const inner = allElements(el);
+  if (
+    inner.some(
+      (d) =>
+        d.name === "article" ||
+        d.name === "main" ||
+        d.attribs.itemprop === "articleBody" ||
+        d.attribs.role === "main",
+    )
+  ) {
+    return false;
+  }
   return innerText(el).length < 1500;
 }
 
@@ -109,12 +121,19 @@ export function duplicatesTitle(heading: string, title: string | null): boolean 
   return 1 - extra / h.join(" ").length > 0.75;
 }
 
-function prune($: CheerioAPI, body: Element, flags: Flags, title: string | null): void {
-  $(body).find(STRIP_TAGS).remove();
-  const dup = $(body)
-    .find("h1, h2")
-    .toArray()
-    .find((h) => duplicatesTitle(innerText(h), title));
+const STRIP = new Set(STRIP_TAGS.split(/,\s*/));
+
+function hasAncestor(el: Element, names: string[]): boolean {
+  for (let a = el.parent; isElement(a); a = a.parent) if (names.includes(a.name)) return true;
+  return false;
+}
+
+function prune(body: Element, flags: Flags, title: string | null): void {
+  const all = allElements(body);
+  for (const el of all) if (el.parent && STRIP.has(el.name)) removeNode(el);
+  const dup = all.find(
+    (h) => h.parent && (h.name === "h1" || h.name === "h2") && duplicatesTitle(innerText(h), title),
+  );
   if (dup) removeNode(dup);
   for (const el of allElements(body)) {
     if (el === body || !el.parent) continue;
@@ -122,13 +141,16 @@ function prune($: CheerioAPI, body: Element, flags: Flags, title: string | null)
     if (
       isHidden(el) ||
       UNLIKELY_ROLES.has(el.attribs.role ?? "") ||
-      (ALWAYS_REMOVE.test(match) && isSmallBlock($, el))
+      (ALWAYS_REMOVE.test(match) && isSmallBlock(el))
     ) {
       removeNode(el);
       continue;
     }
     if (!flags.stripUnlikely) continue;
-    if (BOILERPLATE_TAGS.has(el.name) || (el.name === "header" && !$(el).find("p").length)) {
+    if (
+      BOILERPLATE_TAGS.has(el.name) ||
+      (el.name === "header" && !allElements(el).some((d) => d.name === "p"))
+    ) {
       removeNode(el);
       continue;
     }
@@ -137,7 +159,7 @@ function prune($: CheerioAPI, body: Element, flags: Flags, title: string | null)
       !MAYBE_CANDIDATE.test(match) &&
       el.name !== "a" &&
       el.name !== "body" &&
-      !$(el).closest("table, code").length
+      !hasAncestor(el, ["table", "code"])
     ) {
       removeNode(el);
     }
@@ -166,8 +188,10 @@ function pickTop(body: Element, flags: Flags): { top: Element; scores: Map<Eleme
   }
   let top: Element | null = null;
   let best = -Infinity;
+  const measures = measureText(body);
   for (const [el, s] of scores) {
-    const adjusted = s * (1 - linkDensity(el));
+    const m = measures.get(el);
+    const adjusted = s * (1 - (m?.chars ? Math.min(1, m.linkChars / m.chars) : 0));
     scores.set(el, adjusted);
     if (adjusted > best) {
       best = adjusted;
@@ -238,7 +262,7 @@ function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): st
   const $ = load();
   const body = $("body").get(0) ?? $.root().children().get(0);
   if (!isElement(body)) return htmlToText($.root().get(0) as AnyNode);
-  prune($, body, flags, title);
+  prune(body, flags, title);
   normalizeDivs($, body);
   const picked = pickTop(body, flags);
   if (!picked) return htmlToText(body);
