@@ -13,10 +13,11 @@ describe.skipIf(pages.length === 0)("readability pages", () => {
   it(`extracts the article about as well as Readability (${pages.length} pages)`, () => {
     const results = pages.map((p) => scorePage(dir, p));
     const s = summarize(results);
-    // Measured: mean F1 0.96, median 0.997 (bench/readability-results.md). Floors leave room for tuning.
-    expect(s.f1.mean).toBeGreaterThan(0.9);
-    expect(s.f1.median).toBeGreaterThan(0.95);
-    expect(s.precision.mean).toBeGreaterThan(0.9);
+    // Measured: mean F1 0.976, median 1.0, mean precision 0.98 (bench/readability-results.md); whole-body
+    // text scores mean F1 0.80, precision 0.73. Floors a little under the measurement catch regressions.
+    expect(s.f1.mean).toBeGreaterThan(0.95);
+    expect(s.f1.median).toBeGreaterThan(0.98);
+    expect(s.precision.mean).toBeGreaterThan(0.95);
   });
 });
 
