@@ -1,19 +1,15 @@
 // The handlers' Workers (workerd) entry: per request, parses the config from the env bindings, builds the
 // edge adapter (Neon, Upstash Redis, URL-checked fetch) and serves the real catalog at POST /{type}.
 // Nothing is built at module level: env and clients belong to the request.
+import type { ExecutionContext } from "hono";
 import { catalog } from "./catalog.js";
-import { ConfigError, parseHandlerConfig } from "./config.js";
+import { parseHandlerConfig } from "./config.js";
 import { createHandlersApp } from "./kit/app.js";
 import { consoleLogger } from "./runtime/console-logger.js";
 import { edgeAdapter } from "./runtime/edge-adapter.js";
 
-/** The subset of Cloudflare's ExecutionContext the entry uses. */
-interface ExecutionContextLike {
-  waitUntil(promise: Promise<unknown>): void;
-}
-
 export default {
-  async fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContextLike): Promise<Response> {
+  async fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext): Promise<Response> {
     const log = consoleLogger({ runtime: "workerd" });
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname === "/healthz") return Response.json({ ok: true });
@@ -24,10 +20,10 @@ export default {
       app = createHandlersApp({ catalog, adapter });
     } catch (err) {
       // Misconfiguration is the operator's: a 500 the relay retries, logged with every bad key.
-      const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+      const message = err instanceof Error ? err.message : String(err);
       log.error({ err: message }, "handlers misconfigured");
       return Response.json({ error: { code: "misconfigured", message } }, { status: 500 });
     }
-    return app.fetch(request, env, ctx as never);
+    return app.fetch(request, env, ctx);
   },
 };

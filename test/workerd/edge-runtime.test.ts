@@ -1,6 +1,7 @@
 // The worker's edge plumbing in workerd: signature refusals (401) with the replay check stored through
 // @upstash/redis in the same Redis keys the Node service uses, a Neon connection per request closed after
 // the response, and the URL-level fetch guard (user URLs refused, operator service URLs reachable).
+import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { contentItems, contextSources } from "../../db/schema.js";
 import { newId } from "../../handlers/kit/ids.js";
@@ -8,7 +9,14 @@ import { signRequest } from "../../handlers/kit/signature.js";
 import { completion, type FakeOpenAi, startFakeOpenAi } from "../fakes/openai-server.js";
 import { eventually } from "../helpers/eventually.js";
 import { type FakeSite, html, startFakeSite } from "../scrape/fake-site.js";
-import { HANDLERS_URL, KEYS, removeBuild, startWorkerd, type WorkerdHarness } from "./harness.js";
+import {
+  builtWorker,
+  HANDLERS_URL,
+  KEYS,
+  removeBuild,
+  startWorkerd,
+  type WorkerdHarness,
+} from "./harness.js";
 
 const OPENAI_KEY = "sk-edge-test";
 let h: WorkerdHarness;
@@ -123,4 +131,27 @@ describe("URL-level fetch guard on Workers", () => {
     expect(res.status).toBe(200);
     expect(openai.requests.length).toBe(seen + 1);
   });
+});
+
+test("a worker without its Redis secrets answers /healthz, and 500 misconfigured (retried) naming them on jobs", async () => {
+  const w = await builtWorker();
+  const mf = new Miniflare({
+    modules: true,
+    modulesRoot: w.dir,
+    scriptPath: w.scriptPath,
+    compatibilityDate: w.compatibilityDate,
+    compatibilityFlags: w.compatibilityFlags,
+    bindings: { HANDLERS_URL, QSTASH_CURRENT_SIGNING_KEY: KEYS.current, QSTASH_NEXT_SIGNING_KEY: KEYS.next },
+    handleRuntimeStdio: () => {},
+  });
+  try {
+    expect((await mf.dispatchFetch(`${HANDLERS_URL}/healthz`)).status).toBe(200);
+    const res = await mf.dispatchFetch(`${HANDLERS_URL}/scrape`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("misconfigured");
+    expect(body.error.message).toContain("UPSTASH_REDIS_REST_URL");
+  } finally {
+    await mf.dispose();
+  }
 });
