@@ -24,7 +24,10 @@ export const REDACT_PATHS = [
   "*.clientSecret",
   "*.privateKey",
   'headers["x-flywheel-signature"]',
+  "headers.cookie",
   "*.headers.cookie",
+  'headers["set-cookie"]',
+  '*.headers["set-cookie"]',
 ];
 
 /** Config keys (and log fields) whose values are secrets. */
