@@ -42,7 +42,10 @@ export class Scheduler {
 
   async start(): Promise<void> {
     await seedSchedules(this.o.db, defaultSchedules());
-    await this.control.reconcile();
+    // QStash being down must not keep the relay from starting: the periodic reconcile catches up.
+    await this.control
+      .reconcile()
+      .catch((err: Error) => this.o.log.error({ err: err.message }, "schedule reconcile at start failed"));
     await this.worker.start();
     this.timer = setInterval(
       () =>

@@ -262,3 +262,31 @@ describe("POST /triggers/:jobType", () => {
     expect(d.body).toMatchObject({ skipped: "disabled" });
   });
 });
+
+describe("QStash unreachable", () => {
+  test("the service still starts; a change is saved and answered with synced: false", async () => {
+    const down = await startFakeQstash({ token: "qstash-test-token", signingKey: SIGNING_KEY });
+    const downUrl = down.url;
+    await down.close();
+    const port = await freePort();
+    const s = await startTestService({
+      catalog: standInCatalog,
+      env: {
+        SCHEDULER: "qstash",
+        QSTASH_URL: downUrl,
+        QSTASH_TOKEN: "qstash-test-token",
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        PORT: String(port),
+      },
+    });
+    try {
+      const res = await s.api("/admin/schedules/scrape", { method: "PUT", json: { cron: "0 3 * * *" } });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { synced: boolean; syncError?: string; schedule: { cron: string } };
+      expect(body).toMatchObject({ synced: false, schedule: { cron: "0 3 * * *" } });
+      expect(body.syncError).toBeTruthy();
+    } finally {
+      await s.stop();
+    }
+  });
+});
