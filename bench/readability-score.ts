@@ -74,6 +74,18 @@ export function scorePage(dir: string, page: string): PageResult {
   return { page, ...score(got.text, expected), titleMatch: norm(got.title) === norm(meta.title), ms };
 }
 
+/** The baseline: all of <body>'s text, no extraction. */
+export function scoreBaseline(dir: string, page: string): PageResult {
+  const $ = load(readFileSync(join(dir, page, "source.html"), "utf8"));
+  const expected = htmlToText(
+    load(readFileSync(join(dir, page, "expected.html"), "utf8"))
+      .root()
+      .get(0)!,
+  );
+  const body = $("body").get(0) ?? $.root().get(0)!;
+  return { page, ...score(htmlToText(body), expected), titleMatch: false, ms: 0 };
+}
+
 export function summarize(results: PageResult[]) {
   const stat = (k: "precision" | "recall" | "f1") => {
     const v = results.map((r) => r[k]).sort((x, y) => x - y);

@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { listPages, pagesDir, SHINGLE, scorePage, summarize } from "./readability-score.js";
+import { listPages, pagesDir, SHINGLE, scoreBaseline, scorePage, summarize } from "./readability-score.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dir = process.env.READABILITY_PAGES ?? pagesDir(repo);
@@ -15,6 +15,7 @@ if (!pages.length) {
 }
 const results = pages.map((p) => scorePage(dir, p));
 const s = summarize(results);
+const b = summarize(pages.map((p) => scoreBaseline(dir, p)));
 const pct = (x: number) => (x * 100).toFixed(1);
 const titles = results.filter((r) => r.titleMatch).length;
 const totalMs = results.reduce((n, r) => n + r.ms, 0);
@@ -28,6 +29,8 @@ const lines = [
   `| precision | ${pct(s.precision.mean)} % | ${pct(s.precision.median)} % |`,
   `| recall | ${pct(s.recall.mean)} % | ${pct(s.recall.median)} % |`,
   `| F1 | ${pct(s.f1.mean)} % | ${pct(s.f1.median)} % |`,
+  ``,
+  `For comparison, the whole <body> text without extraction: precision ${pct(b.precision.mean)} %, recall ${pct(b.recall.mean)} %, F1 ${pct(b.f1.mean)} % (means).`,
   ``,
   `Title identical to Readability's: ${titles}/${results.length}. Extraction time: ${(totalMs / results.length).toFixed(1)} ms per page on average.`,
   ``,
