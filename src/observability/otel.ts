@@ -7,6 +7,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { BullMQOtel } from "bullmq-otel";
 import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import type { Tracing } from "./tracing.js";
 
 export const SERVICE_NAME = "flywheel-workers";
@@ -20,12 +21,18 @@ export function startOtel(endpoint: string): Tracing {
   provider.register();
   const tracer = trace.getTracer(SERVICE_NAME);
   const middleware: MiddlewareHandler = async (c, next) => {
-    const span = tracer.startSpan(`${c.req.method} ${c.req.routePath ?? c.req.path}`, {
+    const span = tracer.startSpan(`${c.req.method} ${c.req.path}`, {
       kind: SpanKind.SERVER,
       attributes: { "http.request.method": c.req.method, "url.path": c.req.path },
     });
     try {
       await context.with(trace.setSpan(context.active(), span), next);
+      // Name the span by the route that answered (/v1/jobs/:id), not the raw path (ids are unbounded).
+      const route = matchedRoutes(c).findLast((r) => r.method !== "ALL");
+      if (route) {
+        span.updateName(`${c.req.method} ${route.path}`);
+        span.setAttribute("http.route", route.path);
+      }
       span.setAttribute("http.response.status_code", c.res.status);
       if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       const requestId = c.get("requestId" as never) as string | undefined;
