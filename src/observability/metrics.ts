@@ -172,6 +172,19 @@ export class Metrics {
         for (const row of res ? rowsOf(res) : []) this.set({ type: String(row.type) }, Number(row.lag));
       },
     });
+    new Gauge({
+      name: "flywheel_schedule_skipped_targets",
+      help: "Scheduled targets skipped because their previous job was still queued or running (schedules.skipped_count), by type",
+      labelNames: ["type"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const res = await within(
+          self.src.db.execute(sql`select job_type as type, skipped_count as n from schedules`),
+        ).catch(() => null);
+        for (const row of res ? rowsOf(res) : []) this.set({ type: String(row.type) }, Number(row.n));
+      },
+    });
   }
 
   /** Counts in-flight calls of this relay on each scrape. */

@@ -117,9 +117,11 @@ describe("/metrics", () => {
       insert into schedules (job_type, cron, enabled, next_run_at)
       values ('echo', '*/5 * * * *', true, now() - interval '90 seconds')
       on conflict (job_type) do update set next_run_at = excluded.next_run_at, enabled = true`);
+    await t.db.db.execute(sql`update schedules set skipped_count = 4 where job_type = 'echo'`);
     const text = await scrape();
     const lag = sample(text, "flywheel_schedule_lag_seconds", { type: "echo" });
     expect(lag).toBeGreaterThanOrEqual(89);
     expect(lag).toBeLessThan(200);
+    expect(sample(text, "flywheel_schedule_skipped_targets", { type: "echo" })).toBe(4);
   });
 });
