@@ -107,7 +107,7 @@ describe("secrets never reach the logs", () => {
 
     // API requests carrying credentials: a good key, a wrong key, the admin token as Bearer and basic auth,
     // a token in the query string, a metrics scrape.
-    await t.api("/v1/jobs?access_token=" + OAUTH_TOKEN);
+    await t.api(`/v1/jobs?access_token=${OAUTH_TOKEN}`);
     await t.api("/v1/jobs", { key: FOREIGN_API_KEY });
     await t.api("/admin/orgs", { method: "POST", json: { name: "x" } });
     const basic = Buffer.from(`ops:${ADMIN_TOKEN}`).toString("base64");
