@@ -23,6 +23,7 @@ import { startTracing } from "./observability/tracing.js";
 import { Queues } from "./queue/queues.js";
 import { Reconciler } from "./reconciler/reconciler.js";
 import { Relay } from "./relay/relay.js";
+import { guardedFetchFromConfig } from "./runtime/guarded-fetch.js";
 import { nodeAdapter } from "./runtime/node-adapter.js";
 import { migrate, openNodePostgres, openPglite, type Postgres } from "./runtime/postgres.js";
 import { blockingClient, checkEvictionPolicy, commandClient, resolveRedis } from "./runtime/redis.js";
@@ -65,6 +66,11 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       await stop().catch((err: Error) => log.warn({ err: err.message }, "stop step failed"));
   };
   try {
+    if (embedded && role !== "all") {
+      throw new Error(
+        `ROLE=${role} needs DATABASE_URL: the embedded PGlite database serves one process only`,
+      );
+    }
     // Postgres: migrations and first-start setup under one advisory lock.
     const pg = embedded
       ? await openPglite(`${config.DATA_DIR}/pglite`)
@@ -178,7 +184,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         prefix: cfg.REDIS_PREFIX,
         config: handlerConfig,
         log,
-        fetch: opts.handlerFetch,
+        fetch: opts.handlerFetch ?? guardedFetchFromConfig(handlerConfig, [cfg.LINKEDIN_OAUTH_BASE_URL]),
       });
       const handlersApp = createHandlersApp({ catalog, adapter });
       root.route(role === "handlers" ? "/" : "/handlers", handlersApp);
@@ -249,6 +255,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         prefix: cfg.REDIS_PREFIX,
         catalog,
         jobs,
+        queues,
         log,
         intervalMs: cfg.RECONCILE_INTERVAL_MS,
         retentionDays: cfg.JOB_RETENTION_DAYS,

@@ -15,5 +15,10 @@ export const scrapeJob = defineJobType<ScrapePayload>({
   payload: scrapePayload,
   timeoutMs: 120_000,
   run: runScrape,
-  onFailed: recordScrapeFailure,
+  // The source's health is what the user sees: one notification when it turns unhealthy (in
+  // recordScrapeFailure), never one per failed scrape, so the relay's generic one is turned off.
+  async onFailed(ctx, job) {
+    await recordScrapeFailure(ctx, job);
+    return { notify: false };
+  },
 });

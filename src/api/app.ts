@@ -10,6 +10,7 @@ import { ApiError, apiErrorHandler } from "./errors.js";
 import { EnqueueRateLimit } from "./rate-limit.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerContentRoutes } from "./routes/content.js";
+import { registerContextSourceRoutes } from "./routes/context-sources.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerInsightRoutes } from "./routes/insights.js";
 import { registerJobRoutes } from "./routes/jobs.js";
@@ -70,6 +71,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerEventRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerContentRoutes(app, deps);
+  registerContextSourceRoutes(app, deps, rateLimit);
   registerSocialAccountRoutes(app, deps);
   registerPostRoutes(app, deps);
   registerInsightRoutes(app, deps);

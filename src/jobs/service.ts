@@ -1,6 +1,7 @@
 // Job commands shared by the API, the scheduler and the CLI: enqueue (row first, then the queue, rolled
 // back when the queue is down), retry and cancel. Postgres holds the truth; the queue follows it.
 import { createHash } from "node:crypto";
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import type { JobRow } from "../../db/queries/jobs.js";
@@ -120,7 +121,10 @@ export class JobsService {
       await this.addToQueue(job, input.runAt ? input.runAt.getTime() - Date.now() : 0);
     } catch (err) {
       await q.deleteJob(db, job.id).catch(() => {});
-      this.deps.log.warn({ jobId: job.id, err: (err as Error).message }, "queue unavailable; job not accepted");
+      this.deps.log.warn(
+        { jobId: job.id, err: (err as Error).message },
+        "queue unavailable; job not accepted",
+      );
       throw ApiError.unavailable("the job queue");
     }
     this.deps.onEnqueue?.({ type: input.type, result: "created" });
@@ -225,11 +229,9 @@ export class JobsService {
         `job is ${current.status}; only failed or cancelled jobs can be retried`,
       );
     try {
-      // A finished BullMQ job with this id would make add() a no-op: remove it first.
-      await this.deps.queues
-        .get(row.type)
-        .remove(row.id)
-        .catch(() => 0);
+      // A BullMQ job with this id would make add() a no-op: remove it first (waiting, if the relay is
+      // still moving it to failed, until it has let go).
+      await removeQueuedCopy(this.deps.queues.get(row.type), row.id);
       await this.addToQueue(row);
     } catch {
       await q.transition(db, id, ["queued"], {
@@ -289,6 +291,18 @@ export class JobsService {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new ApiError(409, "cancel_pending", "cancellation requested; the job is still running");
+  }
+}
+
+/** Removes BullMQ's copy of a job, waiting up to `waitMs` while a relay still holds it (active). */
+export async function removeQueuedCopy(queue: Queue, id: string, waitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const state = await queue.getJobState(id);
+    if (state === "unknown") return;
+    if (state !== "active" && (await queue.remove(id)) === 1) return;
+    if (Date.now() > deadline) throw new Error(`job ${id} is still held by a relay`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

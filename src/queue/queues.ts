@@ -29,6 +29,8 @@ export class Queues {
     let queue = this.byType.get(type);
     if (!queue) {
       if (!this.catalog.get(type)) throw new Error(`unknown job type ${type}`);
+      // A queue built while the (no-offline-queue) client is down never recovers: refuse now, build later.
+      if (this.connection.status !== "ready") throw new Error("Redis is not connected");
       queue = new Queue<QueueJobData>(type, {
         connection: this.connection,
         prefix: this.prefix,
@@ -38,6 +40,10 @@ export class Queues {
       });
       queue.on("error", () => {}); // connection errors surface on the calls; don't crash on the emitter
       this.byType.set(type, queue);
+      const built = queue;
+      built.waitUntilReady().catch(() => {
+        if (this.byType.get(type) === built) this.byType.delete(type);
+      });
     }
     return queue;
   }

@@ -6,8 +6,9 @@ import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import { purgeFinishedBefore, staleLiveJobs } from "../../db/queries/jobs.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
-import type { JobsService } from "../jobs/service.js";
+import { type JobsService, removeQueuedCopy } from "../jobs/service.js";
 import type { Logger } from "../logger.js";
+import type { Queues } from "../queue/queues.js";
 
 export interface ReconcilerOptions {
   db: Db;
@@ -15,6 +16,7 @@ export interface ReconcilerOptions {
   prefix: string;
   catalog: Catalog;
   jobs: JobsService;
+  queues: Queues;
   log: Logger;
   intervalMs: number;
   retentionDays: number;
@@ -56,11 +58,15 @@ export class Reconciler {
     });
     let restored = 0;
     if (candidates.length) {
+      // One round trip: BullMQ's job hash has `timestamp` from creation and `finishedOn` once it ended.
       const pipe = this.o.redis.pipeline();
-      for (const r of candidates) pipe.exists(`${this.o.prefix}:${r.type}:${r.id}`);
-      const exists = (await pipe.exec()) ?? [];
+      for (const r of candidates) pipe.hmget(`${this.o.prefix}:${r.type}:${r.id}`, "timestamp", "finishedOn");
+      const found = (await pipe.exec()) ?? [];
       for (const [i, r] of candidates.entries()) {
-        if (Number(exists[i]?.[1]) === 1 || !this.o.catalog.get(r.type)) continue;
+        const [created, finished] = (found[i]?.[1] as (string | null)[] | undefined) ?? [null, null];
+        if ((created && !finished) || !this.o.catalog.get(r.type)) continue; // Redis has it, still to run
+        // Missing, or ended in BullMQ while Postgres still says it must run: queue it again.
+        if (finished) await removeQueuedCopy(this.o.queues.get(r.type), r.id);
         const delay = r.nextRunAt ? r.nextRunAt.getTime() - now : r.runAt ? r.runAt.getTime() - now : 0;
         await this.o.jobs.addToQueue(r, Math.max(0, delay));
         restored++;

@@ -121,3 +121,41 @@ test("FLUSHALL: the reconciler restores lost jobs and never doubles ones Redis s
   expect(calls.get(lostId)).toBe(1);
   expect(calls.get(keptId)).toBe(1);
 });
+
+test("a job Postgres must still run but BullMQ holds as finished is queued again", {
+  timeout: 60_000,
+}, async () => {
+  const res = await enqueue({ value: "again" });
+  const id = ((await res.json()) as { job: { id: string } }).job.id;
+  await eventually(async () => (await jobOf(t, id)).status === "completed", { timeoutMs: 20_000 });
+  // As if a retry lost its add to a BullMQ copy that had not let go yet.
+  await db.db.execute(
+    sql`update jobs set status = 'queued', finished_at = null, updated_at = now() - interval '1 minute' where id = ${id}`,
+  );
+  expect(await t.service.reconciler!.runOnce()).toBe(1);
+  await eventually(async () => (await jobOf(t, id)).status === "completed", { timeoutMs: 20_000 });
+  expect(calls.get(id)).toBe(2);
+});
+
+test("the first job of a type enqueued while Redis is down is refused with 503, and the type works once Redis is back", {
+  timeout: 60_000,
+}, async () => {
+  await redisServer.stop();
+  const res = await t.api("/v1/jobs", {
+    method: "POST",
+    json: { type: "scripted", userId: "u1", payload: { script: ["ok"] } },
+  });
+  expect(res.status).toBe(503);
+  redisServer = await startPrivateRedis({ port: redisServer.port });
+  const id = await eventually(
+    async () => {
+      const r = await t.api("/v1/jobs", {
+        method: "POST",
+        json: { type: "scripted", userId: "u1", payload: { script: ["ok"] } },
+      });
+      return r.status === 202 ? ((await r.json()) as { job: { id: string } }).job.id : null;
+    },
+    { timeoutMs: 20_000, intervalMs: 200 },
+  );
+  await eventually(async () => (await jobOf(t, id)).status === "completed", { timeoutMs: 20_000 });
+});

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createOrg } from "../../db/queries/orgs.js";
+import { schedules } from "../../db/schema.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
@@ -29,6 +30,8 @@ export interface TestService {
 
 export async function startTestService(
   opts: {
+    /** Keep the seeded cron schedules enabled (schedule tests); others disable them so no fan-out fires mid-test. */
+    keepSchedules?: boolean;
     env?: Record<string, string>;
     catalog?: Catalog;
     db?: TestDatabase;
@@ -63,6 +66,10 @@ export async function startTestService(
   });
   const log = createLogger({ level: config.LOG_LEVEL, destination: sink });
   const service = await startService(config, { log, catalog: opts.catalog ?? testCatalog });
+  if (!opts.keepSchedules && service.scheduler) {
+    await db.db.update(schedules).set({ enabled: false });
+    await service.scheduler.control.reconcile();
+  }
   const { org, apiKey } = await createOrg(db.db, "test-org");
   const url = service.url;
   return {

@@ -23,7 +23,7 @@ describe("bullmq driver", () => {
   let sourceB: string;
 
   beforeAll(async () => {
-    t = await startTestService({ catalog: standInCatalog });
+    t = await startTestService({ catalog: standInCatalog, keepSchedules: true });
     sourceA = await addSource(t.db.db, t.orgId, "u1");
     sourceB = await addSource(t.db.db, t.orgId, "u2");
   });
@@ -122,8 +122,8 @@ describe("bullmq driver", () => {
 
 describe("bullmq driver: restarts", () => {
   test("two instances starting at once, then a restart, leave one job scheduler and one pending run per schedule", async () => {
-    const first = await startTestService({ catalog: standInCatalog });
-    const shared = { db: first.db, redis: first.redis, catalog: standInCatalog };
+    const first = await startTestService({ catalog: standInCatalog, keepSchedules: true });
+    const shared = { db: first.db, redis: first.redis, catalog: standInCatalog, keepSchedules: true };
     const [second, third] = await Promise.all([startTestService(shared), startTestService(shared)]);
     const queue = schedulerQueue(first.service.redis, first.redis.prefix);
     try {

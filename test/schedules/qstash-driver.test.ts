@@ -37,6 +37,7 @@ beforeAll(async () => {
   const port = await freePort();
   PUBLIC_URL = `http://127.0.0.1:${port}`;
   t = await startTestService({
+    keepSchedules: true,
     catalog: standInCatalog,
     env: {
       SCHEDULER: "qstash",
@@ -270,6 +271,7 @@ describe("QStash unreachable", () => {
     await down.close();
     const port = await freePort();
     const s = await startTestService({
+      keepSchedules: true,
       catalog: standInCatalog,
       env: {
         SCHEDULER: "qstash",
