@@ -37,13 +37,24 @@ test("a bad variable stops the start, naming it", async () => {
   expect(text).toContain("RETRY_DELAYS_MS");
 });
 
-test("embedded start: PGlite, demo org, 0600 credentials, offline content generation end to end", { timeout: 120_000 }, async () => {
+test("embedded start: PGlite, demo org, 0600 credentials, offline content generation end to end", {
+  timeout: 120_000,
+}, async () => {
   redis = await createTestRedis();
   const dataDir = mkdtempSync(join(tmpdir(), "fw-embedded-"));
   const port = await freePort();
-  const started = run({ DATA_DIR: dataDir, PORT: String(port), REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, LOG_LEVEL: "warn" });
+  const started = run({
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    LOG_LEVEL: "warn",
+  });
   child = started.p;
-  await eventually(() => started.out.join("").includes("listening on"), { timeoutMs: 90_000, intervalMs: 200 });
+  await eventually(() => started.out.join("").includes("listening on"), {
+    timeoutMs: 90_000,
+    intervalMs: 200,
+  });
   const printed = started.out.join("");
   const credsPath = join(dataDir, "credentials");
   expect(printed).toContain(credsPath);
@@ -63,15 +74,26 @@ test("embedded start: PGlite, demo org, 0600 credentials, offline content genera
   const res = await fetch(`${base}/v1/jobs`, {
     method: "POST",
     headers: auth,
-    body: JSON.stringify({ type: "content-generation", userId: "demo-user", payload: { topic: "Our new rooftop garden", platforms: ["twitter", "linkedin"] } }),
+    body: JSON.stringify({
+      type: "content-generation",
+      userId: "demo-user",
+      payload: { topic: "Our new rooftop garden", platforms: ["twitter", "linkedin"] },
+    }),
   });
   expect(res.status).toBe(202);
   const { job } = (await res.json()) as { job: { id: string } };
-  await eventually(async () => {
-    const j = (await (await fetch(`${base}/v1/jobs/${job.id}`, { headers: auth })).json()) as { job: { status: string } };
-    return j.job.status === "completed";
-  }, { timeoutMs: 30_000 });
-  const content = (await (await fetch(`${base}/v1/content?jobId=${job.id}`, { headers: auth })).json()) as { items: { platform: string; text: string }[] };
+  await eventually(
+    async () => {
+      const j = (await (await fetch(`${base}/v1/jobs/${job.id}`, { headers: auth })).json()) as {
+        job: { status: string };
+      };
+      return j.job.status === "completed";
+    },
+    { timeoutMs: 30_000 },
+  );
+  const content = (await (await fetch(`${base}/v1/content?jobId=${job.id}`, { headers: auth })).json()) as {
+    items: { platform: string; text: string }[];
+  };
   expect(content.items.map((i) => i.platform).sort()).toEqual(["linkedin", "twitter"]);
   expect(content.items.every((i) => i.text.length > 20)).toBe(true);
 });
