@@ -1,0 +1,91 @@
+// Runs a bench fixture (service-process.ts or raw-process.ts) as a child process: waits for its READY line,
+// reads its resident memory from /proc (Linux), asks it for its command counts, kills it.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { CommandCounts } from "./redis-counter.js";
+
+export interface BenchChild {
+  process: ChildProcess;
+  /** What followed READY (the service URL). */
+  url: string;
+  output: string[];
+  exited: Promise<number | null>;
+  /** Resident set size now, in MB. */
+  rssMb(): number;
+  counts(): Promise<{ redis: CommandCounts; pg: Record<string, number> }>;
+  /** SIGTERM and wait; or kill -9 with `hard`. */
+  stop(hard?: boolean): Promise<void>;
+}
+
+export function rssMbOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux: ask ps
+  }
+  return Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).trim()) / 1024;
+}
+
+export async function spawnFixture(
+  fixture: "service-process.ts" | "raw-process.ts",
+  env: Record<string, string>,
+): Promise<BenchChild> {
+  const file = fileURLToPath(new URL(`./${fixture}`, import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", file], {
+    env: { ...process.env, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const waiters: Array<(line: string) => boolean> = [];
+  let buffer = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    buffer += String(d);
+    let nl = buffer.indexOf("\n");
+    while (nl >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (!line.startsWith("COUNTS ")) output.push(line);
+      for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!(line)) waiters.splice(i, 1);
+      nl = buffer.indexOf("\n");
+    }
+  });
+  child.stderr!.on("data", (d: Buffer) => output.push(String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const nextLine = (prefix: string, timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${fixture}: no "${prefix}" within ${timeoutMs} ms:\n${output.join("\n")}`)),
+        timeoutMs,
+      );
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${fixture} exited with ${code}:\n${output.join("\n")}`));
+      });
+      waiters.push((line) => {
+        if (!line.startsWith(prefix)) return false;
+        clearTimeout(timer);
+        resolve(line.slice(prefix.length));
+        return true;
+      });
+    });
+  const url = await nextLine("READY ", 60_000);
+  return {
+    process: child,
+    url,
+    output,
+    exited,
+    rssMb: () => rssMbOf(child.pid!),
+    async counts() {
+      const line = nextLine("COUNTS ", 10_000);
+      child.stdin!.write("counts\n");
+      return JSON.parse(await line) as { redis: CommandCounts; pg: Record<string, number> };
+    },
+    async stop(hard = false) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(hard ? "SIGKILL" : "SIGTERM");
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,165 @@
+// Scenario 3, acknowledgement: `POST /v1/jobs` at a steady rate with autocannon against the API in its own
+// process (ROLE=api, ENQUEUE_RATE_LIMIT=0, no relay: jobs accumulate in the queue), vs raw `queue.add`
+// at the same rate (open loop) from this process. Latency p50/p99/max and errors (anything but 202).
+import autocannon from "autocannon";
+import { createOrg } from "../../db/queries/orgs.js";
+import { openNodePostgres } from "../../src/runtime/postgres.js";
+import { spawnFixture } from "../child.js";
+import { RawBullmq } from "../raw.js";
+import type { Row, ScenarioResult } from "../report.js";
+import { median, percentile, sleep } from "../stats.js";
+import { serviceEnv } from "../system.js";
+import type { ScenarioContext } from "./context.js";
+
+const RATE = 500;
+const CONNECTIONS = 50;
+
+interface Ack {
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+}
+
+async function systemRuns(ctx: ScenarioContext, seconds: number): Promise<Ack[]> {
+  const child = await spawnFixture(
+    "service-process.ts",
+    serviceEnv(ctx.env, ctx.env.nextPrefix("ack"), { ROLE: "api", ENQUEUE_RATE_LIMIT: "0" }),
+  );
+  const pgx = await openNodePostgres(ctx.env.databaseUrl, { max: 1 });
+  try {
+    const { apiKey } = await createOrg(pgx.db, "bench-ack");
+    const fire = (duration: number) =>
+      autocannon({
+        url: `${child.url}/v1/jobs`,
+        method: "POST",
+        connections: CONNECTIONS,
+        overallRate: RATE,
+        duration,
+        timeout: 10,
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ type: "noop", userId: "user-1", payload: { seq: 1 } }),
+      });
+    ctx.log(`  system warm-up (3 s at ${RATE} req/s)`);
+    await fire(3);
+    const runs: Ack[] = [];
+    for (let i = 0; i < ctx.runs; i++) {
+      await ctx.env.resetJobs();
+      const r = await fire(seconds);
+      runs.push({
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        max: r.latency.max,
+        errors: r.errors + r.timeouts + r.non2xx,
+      });
+      ctx.log(
+        `  system run ${i + 1}: ${r.requests.total} requests, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, errors ${runs.at(-1)!.errors}`,
+      );
+    }
+    return runs;
+  } finally {
+    await pgx.close();
+    await child.stop();
+  }
+}
+
+/** queue.add at `RATE` per second for `seconds`, open loop (a late add does not delay the next ones). */
+async function rawRuns(ctx: ScenarioContext, seconds: number): Promise<Ack[]> {
+  const raw = await RawBullmq.open(ctx.env.redisUrl, ctx.env.nextPrefix("raw-ack"));
+  const fire = async (duration: number): Promise<Ack> => {
+    const samples: number[] = [];
+    let errors = 0;
+    const pending: Promise<void>[] = [];
+    const start = performance.now();
+    const total = duration * RATE;
+    let sent = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE) + 1);
+      while (sent < due) {
+        sent++;
+        const t0 = performance.now();
+        pending.push(
+          raw.add().then(
+            () => {
+              samples.push(performance.now() - t0);
+            },
+            () => {
+              errors++;
+            },
+          ),
+        );
+      }
+      await sleep(1);
+    }
+    await Promise.all(pending);
+    return { p50: percentile(samples, 50), p99: percentile(samples, 99), max: Math.max(...samples), errors };
+  };
+  try {
+    await fire(3);
+    const runs: Ack[] = [];
+    for (let i = 0; i < ctx.runs; i++) {
+      runs.push(await fire(seconds));
+      const r = runs.at(-1)!;
+      ctx.log(
+        `  raw run ${i + 1}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`,
+      );
+    }
+    return runs;
+  } finally {
+    await raw.queue.obliterate({ force: true }).catch(() => {});
+    await raw.close();
+  }
+}
+
+export async function ack(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const seconds = ctx.quick ? 5 : 20;
+  const raw = await rawRuns(ctx, seconds);
+  const system = await systemRuns(ctx, seconds);
+  const m = (runs: Ack[], k: keyof Ack) => median(runs.map((r) => r[k]));
+  const label = `POST /v1/jobs at ${RATE} req/s for ${seconds} s`;
+  const p99 = m(system, "p99");
+  const errors = m(system, "errors");
+  const rows: Row[] = [
+    {
+      scenario: "3 acknowledgement",
+      metric: `${label}, p50`,
+      unit: "ms",
+      system: m(system, "p50"),
+      raw: m(raw, "p50"),
+      compare: "ratio",
+    },
+    {
+      scenario: "3 acknowledgement",
+      metric: `${label}, p99`,
+      unit: "ms",
+      system: p99,
+      raw: m(raw, "p99"),
+      compare: "ratio",
+      target: "≤ 20 ms",
+      pass: p99 <= 20,
+    },
+    {
+      scenario: "3 acknowledgement",
+      metric: `${label}, max`,
+      unit: "ms",
+      system: m(system, "max"),
+      raw: m(raw, "max"),
+      compare: "ratio",
+    },
+    {
+      scenario: "3 acknowledgement",
+      metric: `${label}, errors`,
+      unit: "",
+      system: errors,
+      raw: m(raw, "errors"),
+      target: "0",
+      pass: errors === 0,
+    },
+  ];
+  return {
+    rows,
+    sections: [
+      `**3 acknowledgement.** autocannon ${CONNECTIONS} connections, overall rate ${RATE} req/s, against the API alone in a child process (ROLE=api, ENQUEUE_RATE_LIMIT=0: no relay runs, the jobs wait in the queue); each request authenticates its API key (cached 5 s), inserts the row, computes the fair priority and adds the BullMQ job before answering 202. An error is any answer but 202, a socket error or a timeout. Raw: \`queue.add\` from this process at the same rate, open loop (each add starts on schedule whether or not earlier ones returned), same job options; its latency has no HTTP in it.`,
+    ],
+  };
+}
