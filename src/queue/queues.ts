@@ -30,7 +30,9 @@ export class Queues {
     if (!queue) {
       if (!this.catalog.get(type)) throw new Error(`unknown job type ${type}`);
       // A queue built while the (no-offline-queue) client is down never recovers: refuse now, build later.
-      if (this.connection.status !== "ready") throw new Error("Redis is not connected");
+      if (this.connection.options.enableOfflineQueue === false && this.connection.status !== "ready") {
+        throw new Error("Redis is not connected");
+      }
       queue = new Queue<QueueJobData>(type, {
         connection: this.connection,
         prefix: this.prefix,

@@ -29,8 +29,10 @@ export async function openNodePostgres(url: string, opts: { max?: number } = {})
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its connection (Postgres restart) must not crash the process.
+  // A client losing its connection (Postgres restart, network cut) must not crash the process: the pool
+  // reports idle clients' errors, and a checked-out client between statements emits its own.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     db,

@@ -107,7 +107,7 @@ test("Postgres unreachable while a job finishes: the status write is retried, no
     env: { ROLE: "relay", HANDLERS_URL: handlers.url, DATABASE_URL: viaProxy.toString() },
   });
   try {
-    const id = await enqueue({ value: "pg-outage", delayMs: 1_500 });
+    const id = await enqueue({ value: "pg-outage", delayMs: 4_000 });
     await eventually(async () => (await jobOf(api, id)).status === "active", { timeoutMs: 20_000 });
     await proxy.cut();
     await eventually(() => relay.logs.some((l) => l.includes("postgres unreachable")), { timeoutMs: 20_000 });
@@ -123,6 +123,7 @@ test("Postgres unreachable while a job finishes: the status write is retried, no
     const count = await db.db.execute(sql`select count(*)::int as n from job_runs where job_id = ${id}`);
     expect((count as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
   } finally {
+    await proxy.restore().catch(() => {}); // a stop must not wait on a cut connection
     await relay.stop();
     await proxy.close();
   }

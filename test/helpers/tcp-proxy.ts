@@ -14,6 +14,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let port = 0;
   const listen = () =>
     new Promise<void>((resolve) => {
+      if (server) return resolve(); // already listening
       server = net.createServer((client) => {
         const upstream = net.connect(target);
         sockets.add(client).add(upstream);
