@@ -241,6 +241,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         rateLimitMaxAgeMs: cfg.RATE_LIMIT_MAX_AGE_MS,
         lockDurationMs: cfg.LOCK_DURATION_MS,
         stalledIntervalMs: cfg.STALLED_INTERVAL_MS,
+        stalledIdleIntervalMs: cfg.STALLED_IDLE_INTERVAL_MS,
         drainDelayS: cfg.DRAIN_DELAY_S,
         onOutcome: metrics.onOutcome,
         telemetry: tracing?.telemetry,

@@ -21,6 +21,7 @@ import { withDbRetry } from "../runtime/db-retry.js";
 import { decide, runOutcome } from "./answer-table.js";
 import { dispatch, type Outcome } from "./dispatch.js";
 import { OrgCap } from "./org-cap.js";
+import { AdaptiveStalledCheck } from "./stalled-check.js";
 
 export interface RelayOptions {
   db: Db;
@@ -40,7 +41,10 @@ export interface RelayOptions {
   rateLimitMaxWaits: number;
   rateLimitMaxAgeMs: number;
   lockDurationMs: number;
+  /** Stalled-job check interval while this relay is busy. */
   stalledIntervalMs: number;
+  /** …and once it has been idle for 5 minutes (fewer idle Redis commands). @default stalledIntervalMs */
+  stalledIdleIntervalMs?: number;
   drainDelayS: number;
   /** BullMQ's telemetry option (bullmq-otel) when tracing is on. */
   telemetry?: WorkerOptions["telemetry"];
@@ -62,6 +66,7 @@ export class Relay {
   private readonly inFlight = new Map<string, AbortController>();
   private readonly orgCap: OrgCap;
   private subscriber: Redis | null = null;
+  private stalledCheck: AdaptiveStalledCheck | null = null;
 
   constructor(private readonly o: RelayOptions) {
     this.orgCap = new OrgCap(o.connection, o.prefix, o.orgMaxActive);
@@ -91,8 +96,14 @@ export class Relay {
         ...(this.o.telemetry ? { telemetry: this.o.telemetry } : {}),
       });
       worker.on("error", (err) => this.o.log.warn({ type, err: err.message }, "relay worker error"));
+      worker.on("active", () => this.stalledCheck?.activity());
       this.workers.push(worker);
     }
+    this.stalledCheck = new AdaptiveStalledCheck(this.workers, {
+      fastMs: this.o.stalledIntervalMs,
+      slowMs: this.o.stalledIdleIntervalMs ?? this.o.stalledIntervalMs,
+    });
+    this.stalledCheck.start();
     this.subscriber = this.o.connection.duplicate();
     this.subscriber.on("error", () => {});
     this.subscriber.on("message", (_channel, jobId: string) => this.inFlight.get(jobId)?.abort());
@@ -102,6 +113,7 @@ export class Relay {
 
   /** Stops taking jobs, lets active ones finish within `graceMs`, then aborts the rest (they will be retried). */
   async stop(graceMs = 30_000): Promise<void> {
+    this.stalledCheck?.stop();
     const closing = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([

@@ -81,9 +81,12 @@ export class FanOutWorker {
       prefix: this.o.prefix,
       concurrency: 1,
       // Idle Redis cost (Upstash bills per command): with SCHEDULER=qstash this queue holds no delayed job and
-      // BullMQ's default 5 s wait cost 1,560 commands/h idle, 360 with 30 s (bench/idle-commands.ts). A new job
+      // BullMQ's default 5 s wait cost 1,560 commands/h idle, 360 with 30 s, less with 300 s (bench/idle-commands.ts). A new job
       // still wakes the worker at once; with BullMQ job schedulers the next due run bounds the wait anyway.
-      drainDelay: 30,
+      drainDelay: 300,
+      // A fan-out is short and safe to run again; a lost one is taken over within 10 minutes, and checking
+      // less often saves idle commands.
+      stalledInterval: 600_000,
       autorun: true,
     });
     this.worker.on("error", (err) => this.o.log.warn({ err: err.message }, "scheduler worker error"));
