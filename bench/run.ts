@@ -108,5 +108,6 @@ const md = [
     : "",
 ].join("\n");
 console.log(md);
-writeFileSync(fileURLToPath(new URL("./results.md", import.meta.url)), md);
+// BENCH_OUT writes elsewhere (e.g. one scenario re-run while a full run is still writing results.md).
+writeFileSync(process.env.BENCH_OUT ?? fileURLToPath(new URL("./results.md", import.meta.url)), md);
 process.exit(failures.length ? 1 : 0);

@@ -85,6 +85,7 @@ async function systemPerJob(ctx: ScenarioContext, jobs: number, idleMs: number):
         pg: perJob(diffCounts(after.pg, before.pg), scale(i.pg, 1 / idleDur), dur, n),
       };
     };
+    await env.resetJobs(); // jobs left by earlier scenarios would never finish here
     ctx.log("  system warm-up");
     await runOnce(Math.min(100, jobs), null, 1);
     const c0 = await child.counts();
