@@ -67,6 +67,8 @@ export const jobs = pgTable(
     errorMessage: text("error_message"),
     requestId: text("request_id"),
     cancelRequestedAt: ts("cancel_requested_at"),
+    /** Set once the relay ran onFailed and notified the user; a crash before it is caught up on re-delivery. */
+    failureHandledAt: ts("failure_handled_at"),
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
     startedAt: ts("started_at"),

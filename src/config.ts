@@ -68,7 +68,7 @@ export const configSchema = z.object({
   STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(15_000),
   STALLED_IDLE_INTERVAL_MS: z.coerce.number().int().positive().default(600_000),
   DRAIN_DELAY_S: z.coerce.number().int().positive().default(300),
-  RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   DEFAULT_PRIORITY: z.enum(PRIORITIES).default("normal"),
   SCHEDULER: z.enum(["bullmq", "qstash"]).default("bullmq"),
   QSTASH_URL: z.url().default("https://qstash.upstash.io"),

@@ -1,5 +1,5 @@
 // Job queries shared by the API, the relay, the reconciler and the CLI.
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { type JobStatus, jobRuns, jobs } from "../schema.js";
 
@@ -41,6 +41,15 @@ export async function findLiveByDedupKey(db: Db, dedupKey: string): Promise<JobR
     .from(jobs)
     .where(and(eq(jobs.dedupKey, dedupKey), inArray(jobs.status, LIVE_STATUSES)));
   return row ?? null;
+}
+
+/** Deletes a job that is still queued (an enqueue rolled back); false when it had moved on. */
+export async function deleteQueuedJob(db: Db, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(jobs)
+    .where(and(eq(jobs.id, id), eq(jobs.status, "queued")))
+    .returning({ id: jobs.id });
+  return rows.length > 0;
 }
 
 export async function deleteJob(db: Db, id: string): Promise<void> {
@@ -119,11 +128,23 @@ export async function purgeFinishedBefore(db: Db, before: Date, batch = 1000): P
 }
 
 /** Live jobs not touched since `before` (reconciler candidates). */
-export async function staleLiveJobs(db: Db, before: Date, limit = 500): Promise<JobRow[]> {
+export async function staleLiveJobs(
+  db: Db,
+  before: Date,
+  opts: { limit?: number; after?: { updatedAt: Date; id: string }; statuses?: JobStatus[] } = {},
+): Promise<JobRow[]> {
+  const conds = [inArray(jobs.status, opts.statuses ?? LIVE_STATUSES), lt(jobs.updatedAt, before)];
+  if (opts.after) {
+    const c = or(
+      gt(jobs.updatedAt, opts.after.updatedAt),
+      and(eq(jobs.updatedAt, opts.after.updatedAt), gt(jobs.id, opts.after.id)),
+    );
+    if (c) conds.push(c);
+  }
   return db
     .select()
     .from(jobs)
-    .where(and(inArray(jobs.status, LIVE_STATUSES), lt(jobs.updatedAt, before)))
-    .orderBy(jobs.updatedAt)
-    .limit(limit);
+    .where(and(...conds))
+    .orderBy(jobs.updatedAt, jobs.id)
+    .limit(opts.limit ?? 500);
 }

@@ -10,6 +10,8 @@ export interface Activation {
   previousStatus: JobStatus;
   previousAttempts: number;
   cancelRequested: boolean;
+  /** A failed job whose onFailed and notification were not done yet (the relay stopped in between). */
+  failureUnhandled: boolean;
   /** The job after activation; null when it was not activatable (finished, cancelled, or cancel requested). */
   job: JobRow | null;
 }
@@ -17,7 +19,7 @@ export interface Activation {
 export async function activateJob(db: Db, id: string): Promise<Activation | null> {
   const res = await db.execute(sql`
     with prev as (
-      select id, status, attempts, cancel_requested_at from jobs where id = ${id} for update
+      select id, status, attempts, cancel_requested_at, failure_handled_at from jobs where id = ${id} for update
     ), upd as (
       update jobs j set status = 'active', attempts = j.attempts + 1,
         started_at = coalesce(j.started_at, now()), next_run_at = null, updated_at = now()
@@ -26,7 +28,8 @@ export async function activateJob(db: Db, id: string): Promise<Activation | null
       returning j.*
     )
     select prev.status as prev_status, prev.attempts as prev_attempts,
-      prev.cancel_requested_at is not null as prev_cancel, upd.*
+      prev.cancel_requested_at is not null as prev_cancel,
+      prev.status = 'failed' and prev.failure_handled_at is null as prev_unhandled, upd.*
     from prev left join upd on true`);
   const raw = rowsOf(res)[0];
   if (!raw) return null;
@@ -34,6 +37,7 @@ export async function activateJob(db: Db, id: string): Promise<Activation | null
     previousStatus: raw.prev_status as JobStatus,
     previousAttempts: Number(raw.prev_attempts),
     cancelRequested: raw.prev_cancel === true || raw.prev_cancel === "t",
+    failureUnhandled: raw.prev_unhandled === true || raw.prev_unhandled === "t",
     job: raw.id ? mapRow(jobs, raw) : null,
   };
 }
@@ -71,13 +75,10 @@ export async function finishAttempt(
   u: FinishUpdate,
 ): Promise<JobRow | null> {
   const from = u.from ?? ["active"];
+  // The run is recorded only when the job moved, so a job that had moved on gets no stray run. A write
+  // repeated after a lost reply matches nothing: the caller checks runRecorded() to tell it from a cancel.
   const res = await db.execute(sql`
-    with run as (
-      insert into job_runs (id, job_id, attempt, started_at, finished_at, duration_ms, outcome, http_status, error_code, error)
-      values (${run.id}, ${jobId}, ${run.attempt}, ${run.startedAt.toISOString()}, ${run.finishedAt.toISOString()},
-        ${Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime())}, ${run.outcome}, ${run.httpStatus ?? null},
-        ${run.errorCode ?? null}, ${run.error ?? null})
-    )
+    with upd as (
     update jobs set status = ${u.status},
       result = ${u.result === undefined ? null : JSON.stringify(u.result)}::jsonb,
       error_code = ${u.errorCode ?? null}, error_message = ${u.errorMessage ?? null},
@@ -90,7 +91,27 @@ export async function finishAttempt(
       from.map((s) => sql`${s}`),
       sql`, `,
     )})
-    returning *`);
+    returning *
+    ), run as (
+      insert into job_runs (id, job_id, attempt, started_at, finished_at, duration_ms, outcome, http_status, error_code, error)
+      select ${run.id}::text, ${jobId}::text, ${run.attempt}::int, ${run.startedAt.toISOString()}::timestamptz,
+        ${run.finishedAt.toISOString()}::timestamptz, ${Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime())}::int,
+        ${run.outcome}::text, ${run.httpStatus ?? null}::int, ${run.errorCode ?? null}::text, ${run.error ?? null}::text
+      from upd
+      on conflict (id) do nothing
+    )
+    select * from upd`);
   const raw = rowsOf(res)[0];
   return raw ? mapRow(jobs, raw) : null;
+}
+
+/** Whether a run was recorded (a status write whose reply was lost may have committed). */
+export async function runRecorded(db: Db, runId: string): Promise<boolean> {
+  const res = await db.execute(sql`select 1 from job_runs where id = ${runId}`);
+  return rowsOf(res).length > 0;
+}
+
+/** Marks a failed job's onFailed and notification as done. */
+export async function markFailureHandled(db: Db, jobId: string): Promise<void> {
+  await db.execute(sql`update jobs set failure_handled_at = now() where id = ${jobId}`);
 }

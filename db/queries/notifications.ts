@@ -81,6 +81,13 @@ export async function deliverUndelivered(
   deliver: (rows: NotificationRow[]) => Promise<void>,
   limit = 100,
 ): Promise<number> {
+  // A plain indexed read first: an idle poll must not open a transaction (and keep serverless Postgres awake).
+  const pending = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(isNull(notifications.deliveredAt))
+    .limit(1);
+  if (pending.length === 0) return 0;
   return db.transaction(async (tx) => {
     const rows = await tx
       .select()

@@ -1,14 +1,14 @@
 // Job type `content-generation` (POST /content-generation, timeout 5 min): topic → posts per platform in the
 // user's content library. Payload: see payload.ts. Answers 200 `{itemIds, generator, model, usage, costUsd}`;
 // 429/503/422 per provider-errors.ts. Idempotent: a re-delivered job returns the set the first delivery saved.
-import type { HandlerContext, JobEnvelope } from "../kit/context.js";
+import type { HandlerContext } from "../kit/context.js";
 import { defineJobType } from "../kit/define.js";
 import { RetryableError } from "../kit/errors.js";
 import { loadGenerationContext } from "./context.js";
 import { generateWithAi } from "./generate.js";
 import { composeOffline } from "./offline-composer.js";
 import { createAiClient } from "./openai-client.js";
-import { type ContentGenerationPayload, contentGenerationPayload, type Platform } from "./payload.js";
+import { contentGenerationPayload, type Platform } from "./payload.js";
 import { checkPost } from "./platform-rules.js";
 import { estimateCostUsd, type FinalPosts, savedResult, saveItems } from "./save.js";
 import { shortenForPlatform } from "./shorten.js";

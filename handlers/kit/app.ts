@@ -3,6 +3,7 @@
 
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { Catalog } from "./catalog.js";
 import type { Logger, RuntimeAdapter } from "./context.js";
@@ -19,6 +20,9 @@ import {
 import { withLogFields } from "./log-fields.js";
 import { verifySignature } from "./signature.js";
 import { describeFields, zodFields } from "./validation.js";
+
+/** @default 1 MB */
+export const MAX_ENVELOPE_BYTES = 1024 * 1024;
 
 const envelopeSchema = z.object({
   jobId: z.string().min(1),
@@ -76,6 +80,15 @@ export function createHandlersApp(opts: { catalog: Catalog; adapter: RuntimeAdap
     return errorResponse(err, c, kit?.log);
   });
   app.notFound((c) => c.json(errorBody("unknown_type", `no handler for ${c.req.path}`), 404));
+  // Envelopes are the API's ≤ 256 KB payloads plus a few ids: anything far larger is refused unread.
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_ENVELOPE_BYTES,
+      onError: (c) =>
+        c.json(errorBody("payload_too_large", `request body over ${MAX_ENVELOPE_BYTES} bytes`), 413),
+    }),
+  );
 
   app.post("/:type", async (c, next) => {
     const type = c.req.param("type");

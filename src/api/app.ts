@@ -36,15 +36,14 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   );
   app.use("*", requestId({ headerName: "X-Request-Id" }));
   app.use("*", requestLog(deps.log));
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", `request body over ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(413, "payload_too_large", `request body over ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  // Scoped to the API's own routes: with ROLE=all the handlers app is mounted beside it and has its own.
+  for (const path of ["/v1/*", "/admin/*", "/triggers/*"]) app.use(path, limit);
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/readyz", async (c) => {

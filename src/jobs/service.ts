@@ -120,7 +120,9 @@ export class JobsService {
     try {
       await this.addToQueue(job, input.runAt ? input.runAt.getTime() - Date.now() : 0);
     } catch (err) {
-      await q.deleteJob(db, job.id).catch(() => {});
+      // Only while still queued: an add that timed out may have landed, and a relay may be running it.
+      const removed = await q.deleteQueuedJob(db, job.id).catch(() => false);
+      if (!removed) return { job: (await q.getJob(db, job.id)) ?? job, created: true };
       this.deps.log.warn(
         { jobId: job.id, err: (err as Error).message },
         "queue unavailable; job not accepted",
@@ -204,24 +206,40 @@ export class JobsService {
     const { db } = this.deps;
     const current = await q.getJob(db, id, orgId);
     if (!current) throw ApiError.notFound("job");
-    const row = await q.transition(
-      db,
-      id,
-      ["failed", "cancelled"],
-      {
-        status: "queued",
-        attempts: 0,
-        rateLimitedCount: 0,
-        errorCode: null,
-        errorMessage: null,
-        result: null,
-        finishedAt: null,
-        startedAt: null,
-        nextRunAt: null,
-        cancelRequestedAt: null,
-      },
-      orgId,
-    );
+    const row = await q
+      .transition(
+        db,
+        id,
+        ["failed", "cancelled"],
+        {
+          status: "queued",
+          attempts: 0,
+          rateLimitedCount: 0,
+          errorCode: null,
+          errorMessage: null,
+          result: null,
+          finishedAt: null,
+          startedAt: null,
+          nextRunAt: null,
+          cancelRequestedAt: null,
+          failureHandledAt: null,
+        },
+        orgId,
+      )
+      .catch((err: unknown) => {
+        // The partial unique index on live dedup keys: a newer run of the same target is queued or running.
+        if (
+          (err as { code?: string }).code === "23505" ||
+          (err as { cause?: { code?: string } }).cause?.code === "23505"
+        ) {
+          throw new ApiError(
+            409,
+            "duplicate_live_job",
+            `a live job for the same target (${current.dedupKey}) already exists`,
+          );
+        }
+        throw err;
+      });
     if (!row)
       throw new ApiError(
         409,
@@ -253,8 +271,7 @@ export class JobsService {
    */
   async cancel(orgId: string, id: string, waitMs = 10_000): Promise<JobRow> {
     const { db, queues, redis } = this.deps;
-    const current = await q.getJob(db, id, orgId);
-    if (!current) throw ApiError.notFound("job");
+    if (!(await q.getJob(db, id, orgId))) throw ApiError.notFound("job");
     const cancelled = await q.transition(
       db,
       id,
@@ -270,6 +287,9 @@ export class JobsService {
       this.emit(cancelled);
       return cancelled;
     }
+    // Read again: a relay may have activated it between the lookup and the transition.
+    const current = await q.getJob(db, id, orgId);
+    if (!current) throw ApiError.notFound("job");
     if (current.status !== "active") {
       throw new ApiError(
         409,

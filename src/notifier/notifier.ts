@@ -11,7 +11,7 @@ export interface NotifierOptions {
   db: Db;
   events: EventBus;
   log: Logger;
-  /** Poll interval in ms. @default 250 */
+  /** Poll interval in ms. @default 500 */
   intervalMs?: number;
   /** Extra delivery (the app webhook), called once per row before it is marked delivered. */
   extraDelivery?: (row: NotificationRow) => Promise<void>;
@@ -33,7 +33,7 @@ export class Notifier {
         (err: Error) => this.o.log.warn({ err: err.message }, "notifier round failed"),
       );
       await this.running;
-      if (!this.stopped) this.timer = setTimeout(loop, this.o.intervalMs ?? 250);
+      if (!this.stopped) this.timer = setTimeout(loop, this.o.intervalMs ?? 500);
     };
     void loop();
   }

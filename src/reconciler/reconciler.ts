@@ -4,7 +4,7 @@
 // left alone, so nothing doubles. Also purges finished history older than JOB_RETENTION_DAYS.
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
-import { purgeFinishedBefore, staleLiveJobs } from "../../db/queries/jobs.js";
+import { type JobRow, purgeFinishedBefore, staleLiveJobs } from "../../db/queries/jobs.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { type JobsService, removeQueuedCopy } from "../jobs/service.js";
 import type { Logger } from "../logger.js";
@@ -27,21 +27,33 @@ export interface ReconcilerOptions {
 export class Reconciler {
   private timer: NodeJS.Timeout | null = null;
   private lastPurge = 0;
+  private lastFull = 0;
+  private forceFull = false;
+  /** Passes until then compare everything: after a (re)connect, jobs enqueued just before it are still in
+   * their grace period, so one full pass would not be enough. */
+  private fullUntil = 0;
+  private readonly onReady = () => {
+    this.fullUntil = Date.now() + 2 * (this.o.graceMs ?? 5_000) + 1_000;
+    void this.runOnce().catch(() => {});
+  };
   private busy: Promise<number> | null = null;
 
   constructor(private readonly o: ReconcilerOptions) {}
 
   start(): void {
+    this.fullUntil = Date.now() + 2 * (this.o.graceMs ?? 5_000) + 1_000;
     this.timer = setInterval(() => void this.runOnce().catch(() => {}), this.o.intervalMs);
-    this.o.redis.on("ready", () => void this.runOnce().catch(() => {}));
+    this.o.redis.on("ready", this.onReady);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.o.redis.off("ready", this.onReady);
   }
 
   /** One pass; returns how many jobs were put back on their queue. */
-  runOnce(): Promise<number> {
+  runOnce(opts: { full?: boolean } = {}): Promise<number> {
+    if (opts.full) this.forceFull = true;
     this.busy ??= this.pass().finally(() => {
       this.busy = null;
     });
@@ -50,33 +62,57 @@ export class Reconciler {
 
   private async pass(): Promise<number> {
     const now = Date.now();
-    const rows = await staleLiveJobs(this.o.db, new Date(now - (this.o.graceMs ?? 5_000)));
+    // A full comparison costs a Redis command per live job, so it runs only when Redis may have lost data:
+    // after a reconnect, when the sentinel key is gone (FLUSHALL, a restart without persistence), and hourly.
+    // Otherwise only jobs active for longer than their type allows are checked.
+    const sentinel = `${this.o.prefix}:reconciler:sentinel`;
+    const lost = (await this.o.redis.exists(sentinel)) === 0;
+    const full = lost || this.forceFull || now <= this.fullUntil || now - this.lastFull > 3_600_000;
+    this.forceFull = false;
+    const before = new Date(now - (this.o.graceMs ?? 5_000));
+    let restored = 0;
+    let after: { updatedAt: Date; id: string } | undefined;
+    for (let page = 0; page < 200; page++) {
+      const rows = await staleLiveJobs(this.o.db, before, { after, statuses: full ? undefined : ["active"] });
+      if (!rows.length) break;
+      const last = rows[rows.length - 1]!;
+      after = { updatedAt: last.updatedAt, id: last.id };
+      restored += await this.restore(rows, now);
+      if (rows.length < 500) break;
+    }
+    if (full) {
+      this.lastFull = now;
+      await this.o.redis.set(sentinel, String(now));
+    }
+    if (restored) this.o.log.warn({ restored, full }, "reconciler re-enqueued jobs Redis had lost");
+    if (now - this.lastPurge > 3_600_000) {
+      this.lastPurge = now;
+      const purged = await purgeFinishedBefore(this.o.db, new Date(now - this.o.retentionDays * 86_400_000));
+      if (purged) this.o.log.info({ purged }, "purged finished jobs past retention");
+    }
+    return restored;
+  }
+
+  private async restore(rows: JobRow[], now: number): Promise<number> {
     const candidates = rows.filter((r) => {
       if (r.status !== "active") return true;
       const timeout = this.o.catalog.get(r.type)?.timeoutMs ?? 300_000;
       return now - r.updatedAt.getTime() > timeout + 120_000;
     });
+    if (!candidates.length) return 0;
+    // One round trip: BullMQ's job hash has `timestamp` from creation and `finishedOn` once it ended.
+    const pipe = this.o.redis.pipeline();
+    for (const r of candidates) pipe.hmget(`${this.o.prefix}:${r.type}:${r.id}`, "timestamp", "finishedOn");
+    const found = (await pipe.exec()) ?? [];
     let restored = 0;
-    if (candidates.length) {
-      // One round trip: BullMQ's job hash has `timestamp` from creation and `finishedOn` once it ended.
-      const pipe = this.o.redis.pipeline();
-      for (const r of candidates) pipe.hmget(`${this.o.prefix}:${r.type}:${r.id}`, "timestamp", "finishedOn");
-      const found = (await pipe.exec()) ?? [];
-      for (const [i, r] of candidates.entries()) {
-        const [created, finished] = (found[i]?.[1] as (string | null)[] | undefined) ?? [null, null];
-        if ((created && !finished) || !this.o.catalog.get(r.type)) continue; // Redis has it, still to run
-        // Missing, or ended in BullMQ while Postgres still says it must run: queue it again.
-        if (finished) await removeQueuedCopy(this.o.queues.get(r.type), r.id);
-        const delay = r.nextRunAt ? r.nextRunAt.getTime() - now : r.runAt ? r.runAt.getTime() - now : 0;
-        await this.o.jobs.addToQueue(r, Math.max(0, delay));
-        restored++;
-      }
-      if (restored) this.o.log.warn({ restored }, "reconciler re-enqueued jobs Redis had lost");
-    }
-    if (now - this.lastPurge > 3_600_000) {
-      this.lastPurge = now;
-      const purged = await purgeFinishedBefore(this.o.db, new Date(now - this.o.retentionDays * 86_400_000));
-      if (purged) this.o.log.info({ purged }, "purged finished jobs past retention");
+    for (const [i, r] of candidates.entries()) {
+      const [created, finished] = (found[i]?.[1] as (string | null)[] | undefined) ?? [null, null];
+      if ((created && !finished) || !this.o.catalog.get(r.type)) continue; // Redis has it, still to run
+      // Missing, or ended in BullMQ while Postgres still says it must run: queue it again.
+      if (finished) await removeQueuedCopy(this.o.queues.get(r.type), r.id);
+      const delay = r.nextRunAt ? r.nextRunAt.getTime() - now : r.runAt ? r.runAt.getTime() - now : 0;
+      await this.o.jobs.addToQueue(r, Math.max(0, delay));
+      restored++;
     }
     return restored;
   }

@@ -43,7 +43,7 @@ export function decide(
       };
     case "rate_limited": {
       const waits = row.rateLimitedCount + 1;
-      const age = now.getTime() - row.createdAt.getTime();
+      const age = now.getTime() - (row.startedAt ?? row.createdAt).getTime();
       if (waits > o.rateLimitMaxWaits || age + outcome.retryAfterMs > o.rateLimitMaxAgeMs) {
         const message = `still rate limited after ${waits - 1} waits: ${outcome.message}`;
         return {

@@ -70,7 +70,9 @@ export async function dispatch(envelope: JobEnvelope, opts: DispatchOptions): Pr
   try {
     return await classify(res);
   } catch (err) {
-    // The body stream was cut (timeout or cancel while reading).
+    // The body stream was cut (timeout or cancel while reading). A 2xx means the handler finished its work:
+    // the cancel lost the race, so the job completed (its result body is lost).
+    if (res.ok) return { kind: "completed", httpStatus: res.status, result: null };
     if (opts.cancel?.aborted) return { kind: "cancelled", message: "cancelled while running" };
     return {
       kind: "retry",

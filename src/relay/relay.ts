@@ -5,8 +5,14 @@
 import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
-import type { JobRow } from "../../db/queries/jobs.js";
-import { activateJob, finishAttempt, type RunRecord } from "../../db/queries/lifecycle.js";
+import { getJob, type JobRow } from "../../db/queries/jobs.js";
+import {
+  activateJob,
+  finishAttempt,
+  markFailureHandled,
+  type RunRecord,
+  runRecorded,
+} from "../../db/queries/lifecycle.js";
 import { insertNotification, jobHasNotification } from "../../db/queries/notifications.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { systemClock } from "../../handlers/kit/context.js";
@@ -139,7 +145,8 @@ export class Relay {
     if (!def) throw new UnrecoverableError(`unknown job type ${job.name}`);
     const leaseMs = def.timeoutMs + 60_000;
     if (!(await this.orgCap.acquire(job.data.orgId, jobId, leaseMs))) {
-      await job.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 1000), token);
+      // Come back in 2-5 s: long enough that a capped flood does not spin through Redis.
+      await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
       throw new DelayedError();
     }
     try {
@@ -150,6 +157,23 @@ export class Relay {
   }
 
   private async run(job: Job<QueueJobData>, token: string | undefined, timeoutMs: number): Promise<unknown> {
+    const jobId = job.id!;
+    // Registered before activation, so a cancel published from now on is never missed.
+    const controller = new AbortController();
+    this.inFlight.set(jobId, controller);
+    try {
+      return await this.attempt(job, token, timeoutMs, controller);
+    } finally {
+      this.inFlight.delete(jobId);
+    }
+  }
+
+  private async attempt(
+    job: Job<QueueJobData>,
+    token: string | undefined,
+    timeoutMs: number,
+    controller: AbortController,
+  ): Promise<unknown> {
     const { db, log } = this.o;
     const jobId = job.id!;
     const activation = await withDbRetry(() => activateJob(db, jobId), log);
@@ -157,6 +181,11 @@ export class Relay {
     if (!activation.job) {
       if (activation.cancelRequested && activation.previousStatus !== "cancelled") {
         await this.cancelBeforeRun(jobId);
+      }
+      if (activation.failureUnhandled) {
+        // Failed for good by a relay that stopped before onFailed and the notification: do them now.
+        const failed = await withDbRetry(() => getJob(db, jobId), log);
+        if (failed) await this.failedForGood(failed);
       }
       return null; // finished or cancelled meanwhile
     }
@@ -170,33 +199,26 @@ export class Relay {
       }
     }
     this.emit(row);
-    const controller = new AbortController();
-    this.inFlight.set(jobId, controller);
     const startedAt = new Date();
-    let outcome: Outcome;
-    try {
-      outcome = await dispatch(
-        {
-          jobId,
-          type: row.type,
-          orgId: row.orgId,
-          userId: row.userId,
-          attempt: row.attempts,
-          maxAttempts: row.maxAttempts,
-          payload: row.payload,
-        },
-        {
-          handlersUrl: this.o.handlersUrl,
-          signingKey: this.o.signingKey,
-          timeoutMs,
-          requestId: job.data.requestId ?? jobId,
-          cancel: controller.signal,
-          fetch: this.o.fetch,
-        },
-      );
-    } finally {
-      this.inFlight.delete(jobId);
-    }
+    const outcome: Outcome = await dispatch(
+      {
+        jobId,
+        type: row.type,
+        orgId: row.orgId,
+        userId: row.userId,
+        attempt: row.attempts,
+        maxAttempts: row.maxAttempts,
+        payload: row.payload,
+      },
+      {
+        handlersUrl: this.o.handlersUrl,
+        signingKey: this.o.signingKey,
+        timeoutMs,
+        requestId: job.data.requestId ?? jobId,
+        cancel: controller.signal,
+        fetch: this.o.fetch,
+      },
+    );
     const finishedAt = new Date();
     const { update, delayMs } = decide(row, outcome, finishedAt, this.o);
     const run: RunRecord = {
@@ -243,7 +265,10 @@ export class Relay {
       httpStatus: run.httpStatus ?? null,
       status: update.status,
     });
-    const next = await withDbRetry(() => finishAttempt(db, jobId, run, update), log);
+    let next = await withDbRetry(() => finishAttempt(db, jobId, run, update), log);
+    if (!next && (await withDbRetry(() => runRecorded(db, run.id), log))) {
+      next = await withDbRetry(() => getJob(db, jobId), log); // our write committed; its reply was lost
+    }
     if (!next) return null; // cancelled meanwhile (the cancel wrote its own status)
     row = next;
     this.emit(row);
@@ -352,20 +377,22 @@ export class Relay {
         log.error({ err: coerceError(err).message }, "onFailed threw");
       }
     }
-    if (!notify || (await withDbRetry(() => jobHasNotification(db, row.id), log))) return;
-    await withDbRetry(
-      () =>
-        insertNotification(db, {
-          orgId: row.orgId,
-          userId: row.userId,
-          kind: "job_failed",
-          title: `Job failed: ${row.type}`,
-          message: `Job ${row.id} (${row.type}) failed after ${row.attempts} attempt(s): ${row.errorMessage ?? "unknown error"}. Retry it with POST /v1/jobs/${row.id}/retry.`,
-          jobId: row.id,
-          data: { type: row.type, errorCode: row.errorCode, retry: `/v1/jobs/${row.id}/retry` },
-        }),
-      log,
-    );
+    if (notify && !(await withDbRetry(() => jobHasNotification(db, row.id), log))) {
+      await withDbRetry(
+        () =>
+          insertNotification(db, {
+            orgId: row.orgId,
+            userId: row.userId,
+            kind: "job_failed",
+            title: `Job failed: ${row.type}`,
+            message: `Job ${row.id} (${row.type}) failed after ${row.attempts} attempt(s): ${row.errorMessage ?? "unknown error"}. Retry it with POST /v1/jobs/${row.id}/retry.`,
+            jobId: row.id,
+            data: { type: row.type, errorCode: row.errorCode, retry: `/v1/jobs/${row.id}/retry` },
+          }),
+        log,
+      );
+    }
+    await withDbRetry(() => markFailureHandled(db, row.id), log);
   }
 
   private emit(row: JobRow): void {

@@ -106,7 +106,7 @@ test("FLUSHALL: the reconciler restores lost jobs and never doubles ones Redis s
   const keptId = ((await kept.json()) as { job: { id: string } }).job.id;
   // Redis still has this one: a reconcile pass must not add it again.
   await db.db.execute(sql`update jobs set updated_at = now() - interval '1 minute' where id = ${keptId}`);
-  expect(await t.service.reconciler!.runOnce()).toBe(0);
+  expect(await t.service.reconciler!.runOnce({ full: true })).toBe(0);
 
   const lost = await enqueue({ value: "lost" }, { runAt: new Date(Date.now() + 1_000).toISOString() });
   const lostId = ((await lost.json()) as { job: { id: string } }).job.id;
@@ -115,7 +115,7 @@ test("FLUSHALL: the reconciler restores lost jobs and never doubles ones Redis s
     sql`update jobs set updated_at = now() - interval '1 minute' where id in (${lostId}, ${keptId})`,
   );
   expect(await t.service.reconciler!.runOnce()).toBe(2);
-  expect(await t.service.reconciler!.runOnce()).toBe(0);
+  expect(await t.service.reconciler!.runOnce({ full: true })).toBe(0);
   await eventually(async () => (await jobOf(t, lostId)).status === "completed", { timeoutMs: 20_000 });
   await eventually(async () => (await jobOf(t, keptId)).status === "completed", { timeoutMs: 20_000 });
   expect(calls.get(lostId)).toBe(1);
@@ -132,7 +132,7 @@ test("a job Postgres must still run but BullMQ holds as finished is queued again
   await db.db.execute(
     sql`update jobs set status = 'queued', finished_at = null, updated_at = now() - interval '1 minute' where id = ${id}`,
   );
-  expect(await t.service.reconciler!.runOnce()).toBe(1);
+  expect(await t.service.reconciler!.runOnce({ full: true })).toBe(1);
   await eventually(async () => (await jobOf(t, id)).status === "completed", { timeoutMs: 20_000 });
   expect(calls.get(id)).toBe(2);
 });

@@ -23,6 +23,16 @@ const eventsRoute = createRoute({
   },
 });
 
+/** Redis stream ids are `ms-seq`: compare them as numbers, never as strings ("…-10" < "…-9" as text). */
+function streamId(id: string): readonly [bigint, bigint] {
+  const [ms, seq] = id.split("-");
+  return [BigInt(ms ?? 0), BigInt(seq ?? 0)];
+}
+
+function after(a: readonly [bigint, bigint], b: readonly [bigint, bigint]): boolean {
+  return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+}
+
 export function registerEventRoutes(
   app: OpenAPIHono<ApiEnv>,
   deps: ApiDeps,
@@ -45,10 +55,11 @@ export function registerEventRoutes(
         unsubscribe();
         wake?.();
       });
-      let lastSent = "";
+      let lastSent: readonly [bigint, bigint] | null = null;
       const send = async (e: BusEvent) => {
-        if (lastSent && e.id <= lastSent) return;
-        lastSent = e.id;
+        const id = streamId(e.id);
+        if (lastSent && !after(id, lastSent)) return;
+        lastSent = id;
         await stream.writeSSE({ event: e.kind, id: e.id, data: JSON.stringify({ [e.kind]: e.data }) });
       };
       try {
@@ -58,10 +69,12 @@ export function registerEventRoutes(
         await stream.write(": connected\n\n");
         while (!stream.aborted) {
           while (queue.length) await send(queue.shift()!);
+          let timer: NodeJS.Timeout | undefined;
           await new Promise<void>((resolve) => {
             wake = resolve;
-            setTimeout(resolve, heartbeatMs);
+            timer = setTimeout(resolve, heartbeatMs);
           });
+          clearTimeout(timer);
           wake = null;
           if (!queue.length && !stream.aborted) await stream.write(": heartbeat\n\n");
         }

@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "failure_handled_at" timestamp with time zone;
