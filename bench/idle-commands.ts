@@ -16,11 +16,11 @@ const ROOT = resolve(import.meta.dirname, "..");
 const seconds = Number(process.argv[2] ?? 300);
 const role = process.argv[3] ?? "relay";
 /** Wait this long after "listening" before counting: start-up script loads and first polls are not idle. */
-const WARMUP_MS = 40_000;
+const WARMUP_MS = Number(process.env.IDLE_WARMUP_S ?? 40) * 1000;
 const env: Record<string, string> = {
-  DRAIN_DELAY_S: process.env.DRAIN_DELAY_S ?? "30",
+  DRAIN_DELAY_S: process.env.DRAIN_DELAY_S ?? "300",
   STALLED_INTERVAL_MS: process.env.STALLED_INTERVAL_MS ?? "15000",
-  RECONCILE_INTERVAL_MS: process.env.RECONCILE_INTERVAL_MS ?? "30000",
+  RECONCILE_INTERVAL_MS: process.env.RECONCILE_INTERVAL_MS ?? "60000",
   SCHEDULER: process.env.SCHEDULER ?? "bullmq",
 };
 // SCHEDULER=qstash: cron lives in QStash, so the scheduler queue holds no delayed job. The QStash API is
