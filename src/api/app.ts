@@ -35,7 +35,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
   );
   app.use("*", requestId({ headerName: "X-Request-Id" }));
-  app.use("*", requestLog(deps.log));
+  // Not around /handlers (ROLE=all mounts them beside the API): the relay logs each attempt already.
+  const logRequests = requestLog(deps.log);
+  app.use("*", (c, next) => (c.req.path.startsWith("/handlers/") ? next() : logRequests(c, next)));
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {

@@ -1,8 +1,8 @@
 // Calls a handler: signs the envelope (ARCHITECTURE: Relay → handler request), POSTs it with the type's
 // timeout, and maps the answer to an outcome by the answer table. The one place status → outcome lives.
 import type { JobEnvelope } from "../../handlers/kit/context.js";
-import { signRequest } from "../../handlers/kit/signature.js";
 import { parseRetryAfter } from "./backoff.js";
+import { signRequestNode } from "./sign.js";
 
 export type Outcome =
   | { kind: "completed"; httpStatus: number; result: unknown }
@@ -34,7 +34,7 @@ async function readError(res: Response): Promise<{ code: string | null; message:
 export async function dispatch(envelope: JobEnvelope, opts: DispatchOptions): Promise<Outcome> {
   const url = `${opts.handlersUrl.replace(/\/+$/, "")}/${envelope.type}`;
   const body = JSON.stringify(envelope);
-  const signature = await signRequest({ key: opts.signingKey, url, body });
+  const signature = signRequestNode({ key: opts.signingKey, url, body });
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.cancel ? AbortSignal.any([timeout, opts.cancel]) : timeout;
   let res: Response;

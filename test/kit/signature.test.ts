@@ -133,3 +133,17 @@ describe("answers", () => {
     ).toBe(404);
   });
 });
+
+describe("the relay's node:crypto signer", () => {
+  test("its tokens verify like jose's, and a tampered body is still refused", async () => {
+    const { signRequestNode } = await import("../../src/relay/sign.js");
+    const body = envelope({ value: "node" });
+    expect(
+      (await post(body, signRequestNode({ key: "current-key", url: `${BASE}/echo`, body }))).status,
+    ).toBe(200);
+    const sig = signRequestNode({ key: "next-key", url: `${BASE}/echo`, body });
+    expect((await post(envelope({ value: "changed" }), sig)).status).toBe(401);
+    expect((await post(body, sig)).status).toBe(200);
+    expect((await post(body, sig)).status).toBe(401); // replayed
+  });
+});
