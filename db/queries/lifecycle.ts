@@ -9,6 +9,8 @@ export interface Activation {
   /** Status before this activation: "active" means the previous attempt was lost (crashed relay). */
   previousStatus: JobStatus;
   previousAttempts: number;
+  /** When the row last changed before this activation (a lost attempt's start). */
+  previousUpdatedAt: Date;
   cancelRequested: boolean;
   /** A failed job whose onFailed and notification were not done yet (the relay stopped in between). */
   failureUnhandled: boolean;
@@ -19,7 +21,7 @@ export interface Activation {
 export async function activateJob(db: Db, id: string): Promise<Activation | null> {
   const res = await db.execute(sql`
     with prev as (
-      select id, status, attempts, cancel_requested_at, failure_handled_at from jobs where id = ${id} for update
+      select id, status, attempts, updated_at, cancel_requested_at, failure_handled_at from jobs where id = ${id} for update
     ), upd as (
       update jobs j set status = 'active', attempts = j.attempts + 1,
         started_at = coalesce(j.started_at, now()), next_run_at = null, updated_at = now()
@@ -27,7 +29,7 @@ export async function activateJob(db: Db, id: string): Promise<Activation | null
       where j.id = prev.id and prev.status in ('queued', 'retrying', 'active') and prev.cancel_requested_at is null
       returning j.*
     )
-    select prev.status as prev_status, prev.attempts as prev_attempts,
+    select prev.status as prev_status, prev.attempts as prev_attempts, prev.updated_at as prev_updated_at,
       prev.cancel_requested_at is not null as prev_cancel,
       prev.status = 'failed' and prev.failure_handled_at is null as prev_unhandled, upd.*
     from prev left join upd on true`);
@@ -36,6 +38,7 @@ export async function activateJob(db: Db, id: string): Promise<Activation | null
   return {
     previousStatus: raw.prev_status as JobStatus,
     previousAttempts: Number(raw.prev_attempts),
+    previousUpdatedAt: new Date(String(raw.prev_updated_at)),
     cancelRequested: raw.prev_cancel === true || raw.prev_cancel === "t",
     failureUnhandled: raw.prev_unhandled === true || raw.prev_unhandled === "t",
     job: raw.id ? mapRow(jobs, raw) : null,

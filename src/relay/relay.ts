@@ -117,7 +117,10 @@ export class Relay {
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
-  /** Stops taking jobs, lets active ones finish within `graceMs`, then aborts the rest (they will be retried). */
+  /**
+   * Stops taking jobs and lets active ones finish within `graceMs`; after that it stops waiting for them:
+   * their locks lapse and other relays take them over as lost attempts.
+   */
   async stop(graceMs = 30_000): Promise<void> {
     this.stalledCheck?.stop();
     const closing = Promise.all(this.workers.map((w) => w.close()));
@@ -192,7 +195,7 @@ export class Relay {
     let row = activation.job;
     if (activation.previousStatus === "active") {
       // The previous attempt never reported back (its relay died): record it as lost.
-      const lost = await this.lostAttempt(row, activation.previousAttempts);
+      const lost = await this.lostAttempt(row, activation.previousAttempts, activation.previousUpdatedAt);
       if (lost) {
         await this.failedForGood(lost);
         throw new UnrecoverableError(lost.errorMessage ?? "lost");
@@ -284,13 +287,13 @@ export class Relay {
   }
 
   /** Records the lost attempt; returns the failed job when that was the last attempt. */
-  private async lostAttempt(row: JobRow, lostAttempt: number): Promise<JobRow | null> {
+  private async lostAttempt(row: JobRow, lostAttempt: number, lostStartedAt: Date): Promise<JobRow | null> {
     const at = new Date();
     const overLimit = row.attempts > row.maxAttempts;
     const run: RunRecord = {
       id: newId("run"),
       attempt: lostAttempt,
-      startedAt: row.updatedAt,
+      startedAt: Number.isNaN(lostStartedAt.getTime()) ? at : lostStartedAt,
       finishedAt: at,
       outcome: "lost",
       errorCode: "lost",

@@ -54,7 +54,7 @@ async function enqueue(payload: unknown) {
 
 async function runs(id: string) {
   const res = await api.api(`/v1/jobs/${id}/runs`);
-  return ((await res.json()) as { items: { outcome: string; attempt: number }[] }).items;
+  return ((await res.json()) as { items: { outcome: string; attempt: number; durationMs: number }[] }).items;
 }
 
 test("kill -9 of the relay mid-job: the job runs again once a relay is back and completes once", {
@@ -78,6 +78,7 @@ test("kill -9 of the relay mid-job: the job runs again once a relay is back and 
   expect(job.attempts).toBe(2);
   const r = await runs(id);
   expect(r.map((x) => x.outcome)).toEqual(["lost", "completed"]);
+  expect(r[0]!.durationMs).toBeGreaterThan(1_000); // from the lost attempt's start to its takeover
   second.process.kill("SIGTERM");
   expect(await second.exited).toBe(0);
 });
