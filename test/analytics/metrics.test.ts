@@ -44,16 +44,17 @@ describe("metrics per platform", () => {
     expect(await res.json()).toMatchObject({ platform: "twitter", posts: 2, snapshots: 2, missing: [] });
 
     const [doc] = await snapshotsOf(DOC_EXAMPLE_POST.id);
-    // shares = retweets + quotes (X's "Retweets and comments"); impressions from public_metrics here.
+    // The quickstart's example: shares = retweets + quotes (X's "Retweets and comments", 156 + 12); the
+    // example has no impression_count or bookmark_count → 0 impressions, no saves, no rate.
     expect(doc).toMatchObject({
-      likes: 1200,
+      likes: 892,
       comments: 23,
-      shares: 177,
-      impressions: 90000,
-      saves: 40,
+      shares: 168,
+      impressions: 0,
+      saves: null,
       clicks: null,
+      engagementRate: null,
     });
-    expect(doc!.engagementRate).toBeCloseTo((1200 + 23 + 177) / 90000, 10);
     const [own] = await snapshotsOf("1700000000000000001");
     expect(own).toMatchObject({ likes: 15, comments: 2, shares: 3, impressions: 400, clicks: 12, saves: 4 });
     expect(own!.engagementRate).toBeCloseTo(20 / 400, 10);
@@ -109,15 +110,7 @@ describe("metrics per platform", () => {
     const at = token("li-access");
     h.li.tokens.grant(at);
     const account = await h.addAccount("linkedin", DOC_ORGANIZATION, { accessToken: at });
-    h.li.shareStats.set("urn:li:share:6844785523593134080", {
-      uniqueImpressionsCount: 700,
-      shareCount: 4,
-      engagement: 0.05,
-      clickCount: 31,
-      likeCount: 30,
-      impressionCount: 1000,
-      commentCount: 6,
-    });
+    // urn:li:share:1000000 and 1000001 answer with the documented example (DOC_SPECIFIC_SHARES_EXAMPLE).
     h.li.shareStats.set("urn:li:ugcPost:6844785523593134081", {
       uniqueImpressionsCount: 0,
       shareCount: 0,
@@ -127,25 +120,37 @@ describe("metrics per platform", () => {
       impressionCount: 0,
       commentCount: 0,
     });
-    await h.addPost(account, "urn:li:share:6844785523593134080");
+    await h.addPost(account, "urn:li:share:1000000");
+    await h.addPost(account, "urn:li:share:1000001");
     await h.addPost(account, "urn:li:ugcPost:6844785523593134081");
     const res = await h.sync(account.id);
     expect(res.status).toBe(200);
-    const [share] = await snapshotsOf("urn:li:share:6844785523593134080");
+    expect(await res.json()).toMatchObject({ posts: 3, snapshots: 3, missing: [] });
+    const [share] = await snapshotsOf("urn:li:share:1000000");
     expect(share).toMatchObject({
-      likes: 30,
-      comments: 6,
-      shares: 4,
-      impressions: 1000,
-      clicks: 31,
+      likes: 14,
+      comments: 24,
+      shares: 5,
+      impressions: 5287,
+      clicks: 78,
       saves: null,
     });
-    expect(share!.engagementRate).toBeCloseTo(40 / 1000, 10);
+    // Our rate leaves clicks out, unlike LinkedIn's `engagement` (121 / 5287).
+    expect(share!.engagementRate).toBeCloseTo((14 + 24 + 5) / 5287, 10);
+    const [clickOnly] = await snapshotsOf("urn:li:share:1000001");
+    expect(clickOnly).toMatchObject({ likes: 0, comments: 0, shares: 0, impressions: 5, clicks: 1 });
+    expect(clickOnly!.engagementRate).toBe(0);
     const [empty] = await snapshotsOf("urn:li:ugcPost:6844785523593134081");
     expect(empty!.engagementRate).toBeNull();
     const call = h.li.requests.find((r) => r.path === "/rest/organizationalEntityShareStatistics")!;
     expect(call.headers["linkedin-version"]).toBe(h.config.LINKEDIN_API_VERSION);
     expect(call.headers["x-restli-protocol-version"]).toBe("2.0.0");
+    // The documented request: shares=List(urn%3Ali%3Ashare%3A1000000,urn%3Ali%3Ashare%3A1000001).
+    expect(call.query.get("shares")).toMatch(/^List\(.+\)$/);
+    expect(call.query.get("shares")!.slice(5, -1).split(",").sort()).toEqual([
+      "urn:li:share:1000000",
+      "urn:li:share:1000001",
+    ]);
   });
 
   test("LinkedIn member: social actions give likes and comments, no impressions → null rate", async () => {

@@ -2,7 +2,7 @@
 // sync sharing the limit waits without calling the platform: the same account for per-user limits (X 429,
 // Graph 17), every account of the platform for app-wide ones (Graph error 4). Other platforms go on.
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
-import { businessUseCaseUsage } from "../fakes/platforms/graph.js";
+import { businessUseCaseUsage, DOC_APP_USAGE_EXAMPLE } from "../fakes/platforms/graph.js";
 import { type Harness, startHarness, token } from "./harness.js";
 
 let h: Harness;
@@ -66,17 +66,18 @@ test("Graph error 4 (app-wide) → every Facebook account waits; Instagram is no
     status: 403,
     code: 4,
     message: "(#4) Application request limit reached",
-    headers: businessUseCaseUsage("111", "pages", 7),
+    headers: businessUseCaseUsage(),
   };
   const res = await h.sync(first.account.id);
   h.fb.fault = null;
   expect(res.status).toBe(429);
-  expect(Number(res.headers.get("retry-after"))).toBe(7 * 60);
+  // The documented header's longest estimated_time_to_regain_access: 19 minutes.
+  expect(Number(res.headers.get("retry-after"))).toBe(19 * 60);
 
   const calls = h.fb.requests.length;
   const other = await h.sync(second.account.id);
   expect(other.status).toBe(429);
-  expect(Number(other.headers.get("retry-after"))).toBeGreaterThan(7 * 60 - 10);
+  expect(Number(other.headers.get("retry-after"))).toBeGreaterThan(19 * 60 - 10);
   expect(h.fb.requests.length).toBe(calls);
 
   const igToken = token("ig");
@@ -110,7 +111,7 @@ test("X-App-Usage at 100 % on a successful answer: this sync completes, the next
   const b = await fbAccount("666");
   h.fb.appUsagePct = 100;
   const res = await h.sync(a.account.id);
-  h.fb.appUsagePct = 3;
+  h.fb.appUsagePct = DOC_APP_USAGE_EXAMPLE.call_count;
   expect(res.status).toBe(200);
   const calls = h.fb.requests.length;
   const next = await h.sync(b.account.id);

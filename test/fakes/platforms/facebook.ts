@@ -5,7 +5,7 @@
 //   https://developers.facebook.com/docs/graph-api/reference/post (shares.count, comments/reactions summary.total_count)
 //   https://developers.facebook.com/docs/graph-api/guides/error-handling (errors; see ./graph.ts)
 
-import { appUsage, type GraphFault, graphError } from "./graph.js";
+import { appUsage, DOC_APP_USAGE_EXAMPLE, type GraphFault, graphError } from "./graph.js";
 import { bearer, type FakeServer, sendJson, startFakeServer, TokenBook } from "./server.js";
 
 export interface FakePagePost {
@@ -22,7 +22,7 @@ export interface FakeFacebook extends FakeServer {
   /** A fault for every request (e.g. code 4, app-wide), or per token (code 17, one user). */
   fault: GraphFault;
   faultForToken: Map<string, GraphFault>;
-  /** Percent reported in X-App-Usage on successful answers. */
+  /** `call_count` percent reported in X-App-Usage on successful answers (default: the documented example's 28). */
   appUsagePct: number;
 }
 
@@ -41,7 +41,7 @@ export async function startFakeFacebook(version = "v21.0"): Promise<FakeFacebook
     posts: new Map<string, FakePagePost>(),
     fault: null as GraphFault,
     faultForToken: new Map<string, GraphFault>(),
-    appUsagePct: 3,
+    appUsagePct: DOC_APP_USAGE_EXAMPLE.call_count,
   };
   const server = await startFakeServer((req, res) => {
     const token = bearer(req) ?? "";

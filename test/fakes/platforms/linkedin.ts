@@ -4,16 +4,18 @@
 //   https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/network-update-social-actions
 //   https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens
 //   https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/rate-limits (429 when throttled)
+//   https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling (401 / 429 bodies)
 import { bearer, type FakeServer, sendJson, startFakeServer, TokenBook } from "./server.js";
 
 /** The organization of the docs' request example (`organizationalEntity=urn:li:organization:2414183`). */
 export const DOC_ORGANIZATION = "urn:li:organization:2414183";
 /**
  * `totalShareStatistics` as the share-statistics page lists it (uniqueImpressionsCount, shareCount,
- * engagement, clickCount, likeCount, impressionCount, commentCount); the numbers are ours.
+ * engagement, clickCount, likeCount, impressionCount, commentCount). uniqueImpressionsCount is optional:
+ * the documented per-share example below has none.
  */
 export interface ShareStats {
-  uniqueImpressionsCount: number;
+  uniqueImpressionsCount?: number;
   shareCount: number;
   engagement: number;
   clickCount: number;
@@ -21,6 +23,71 @@ export interface ShareStats {
   impressionCount: number;
   commentCount: number;
 }
+
+/**
+ * The documented answer to statistics for specific shares (`shares=List(urn:li:share:1000000,
+ * urn:li:share:1000001)` of organization 2414183), verbatim. Page: LinkedIn's v2 guide
+ * https://developer.linkedin.com/docs/guide/v2/organizations/share-statistics#specific, now
+ * https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/share-statistics
+ * (our stored copies of the Learn page stop before its examples; this example was read from the copy in
+ * ebx/ebx-linkedin-sdk's ShareStatisticsTest, which quotes that v2 page, and agrees with other public copies).
+ * `engagement` is the page's (clicks + likes + comments + shares) / impressions: 121 / 5287 and 1 / 5.
+ */
+export const DOC_SPECIFIC_SHARES_EXAMPLE = {
+  elements: [
+    {
+      totalShareStatistics: {
+        shareCount: 5,
+        clickCount: 78,
+        engagement: 0.022886324947985624,
+        likeCount: 14,
+        impressionCount: 5287,
+        commentCount: 24,
+      },
+      share: "urn:li:share:1000000",
+      organizationalEntity: "urn:li:organization:2414183",
+    },
+    {
+      totalShareStatistics: {
+        shareCount: 0,
+        clickCount: 1,
+        engagement: 0.2,
+        likeCount: 0,
+        impressionCount: 5,
+        commentCount: 0,
+      },
+      share: "urn:li:share:1000001",
+      organizationalEntity: "urn:li:organization:2414183",
+    },
+  ],
+  paging: {
+    count: 10,
+    start: 0,
+    links: [],
+  },
+};
+
+/**
+ * The error-handling page's only sample error body, verbatim
+ * (https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling, "Sample Response").
+ * The page lists other 401 causes (invalid, expired, revoked token) by name only, with no body; the fake
+ * answers every refused token with this one.
+ */
+export const DOC_ERROR_EXAMPLE = {
+  message: "Empty oauth2_access_token",
+  serviceErrorCode: 401,
+  status: 401,
+};
+
+/**
+ * 429 in the same documented shape. The message is the page's, verbatim ("429 Rate Limit": "These errors
+ * will return an error message of ..."); the page shows no 429 body and no serviceErrorCode for it, so
+ * none is sent.
+ */
+export const DOC_THROTTLE_BODY = {
+  message: "Resource level throttle limit for calls to this resource is reached.",
+  status: 429,
+};
 
 export interface FakeLinkedIn extends FakeServer {
   tokens: TokenBook;
@@ -39,7 +106,9 @@ function restliList(value: string | null): string[] {
 export async function startFakeLinkedIn(): Promise<FakeLinkedIn> {
   const state = {
     tokens: new TokenBook("li"),
-    shareStats: new Map<string, ShareStats>(),
+    shareStats: new Map<string, ShareStats>(
+      DOC_SPECIFIC_SHARES_EXAMPLE.elements.map((e) => [e.share, e.totalShareStatistics]),
+    ),
     socialActions: new Map<string, { likes: number; comments: number }>(),
     throttled: false,
     down: false,
@@ -74,26 +143,9 @@ export async function startFakeLinkedIn(): Promise<FakeLinkedIn> {
         scope: "r_organization_social,rw_organization_admin",
       });
     }
-    if (state.throttled)
-      return sendJson(
-        res,
-        429,
-        {
-          status: 429,
-          serviceErrorCode: 101,
-          code: "TOO_MANY_REQUESTS",
-          message: "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.",
-        },
-        { "retry-after": "120" },
-      );
-    if (!state.tokens.access.has(bearer(req) ?? "")) {
-      return sendJson(res, 401, {
-        status: 401,
-        serviceErrorCode: 65600,
-        code: "INVALID_ACCESS_TOKEN",
-        message: "Invalid access token",
-      });
-    }
+    // The Retry-After value is ours: no Retry-After value is documented (daily quotas reset at midnight UTC).
+    if (state.throttled) return sendJson(res, 429, DOC_THROTTLE_BODY, { "retry-after": "120" });
+    if (!state.tokens.access.has(bearer(req) ?? "")) return sendJson(res, 401, DOC_ERROR_EXAMPLE);
     if (!/^\d{6}$/.test(String(req.headers["linkedin-version"]))) {
       return sendJson(res, 426, {
         status: 426,

@@ -7,22 +7,25 @@
 //   https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code.md (refresh request)
 import { bearer, type FakeServer, sendJson, startFakeServer, TokenBook } from "./server.js";
 
-/** The quickstart's example Post, verbatim as far as our stored copy of the page goes. */
+/**
+ * The quickstart's "Request additional fields" example response (`tweet.fields=created_at,public_metrics,author_id`),
+ * verbatim: its `data` object, `text` elided with "..." as on the page. The page's example carries no
+ * bookmark_count or impression_count, so this Post has no impressions (engagement rate null).
+ * Page: https://docs.x.com/x-api/posts/lookup/quickstart (stored copy: the page's Mintlify source, step
+ * "Request additional fields", `Example response`).
+ */
 export const DOC_EXAMPLE_POST = {
   id: "1228393702244134912",
-  text: "What did the developer write in their Valentine's card?\n\nwhile(true) {\n    I = Love(You);\n}",
+  text: "What did the developer write in their Valentine's card?...",
   created_at: "2020-02-14T19:00:55.000Z",
   author_id: "2244994945",
-  // "retweet_count": 156, "reply_count": 23 are the doc's; our copy of the page is cut after `"like_count"`,
-  // so the remaining counters below are ours.
   public_metrics: {
     retweet_count: 156,
     reply_count: 23,
-    like_count: 1200,
-    quote_count: 21,
-    bookmark_count: 40,
-    impression_count: 90000,
+    like_count: 892,
+    quote_count: 12,
   },
+  edit_history_tweet_ids: ["1228393702244134912"],
 };
 
 /** The rate-limit page's documented 429 body. */
