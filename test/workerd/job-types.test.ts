@@ -144,7 +144,8 @@ describe("every job type runs in workerd", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ platform: "twitter", posts: 1, snapshots: 1 });
     const [snap] = await h.db.db.select().from(postMetrics).where(eq(postMetrics.postId, postId));
-    expect(snap).toMatchObject({ likes: 1200, comments: 23, impressions: 90000 });
+    // The X docs quickstart example (test/fakes/platforms/x.ts): 892 likes, 23 replies, no impression count.
+    expect(snap).toMatchObject({ likes: 892, comments: 23, impressions: 0, engagementRate: null });
   });
 
   test("analytics-sync: the platform's 429 comes back as 429 + Retry-After through workerd", async () => {
