@@ -1,11 +1,12 @@
-// The one notifier: delivers each outbox row (notifications) once to SSE subscribers (the event stream)
-// and to the app's webhook when configured, then marks it delivered. Several notifiers may run: rows are
+// The one notifier: delivers each outbox row (notifications) once to SSE subscribers (the event stream),
+// then marks it delivered (the app's webhook has its own sender, webhook.ts). Several notifiers may run: rows are
 // claimed with SKIP LOCKED.
 import type { Db } from "../../db/client.js";
-import { deliverUndelivered, type NotificationRow } from "../../db/queries/notifications.js";
+import { deliverUndelivered } from "../../db/queries/notifications.js";
 import { notificationView } from "../api/routes/notifications.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
+import { PollLoop } from "../runtime/poll-loop.js";
 
 export interface NotifierOptions {
   db: Db;
@@ -13,29 +14,21 @@ export interface NotifierOptions {
   log: Logger;
   /** Poll interval in ms. @default 500 */
   intervalMs?: number;
-  /** Extra delivery (the app webhook), called once per row before it is marked delivered. */
-  extraDelivery?: (row: NotificationRow) => Promise<void>;
 }
 
 export class Notifier {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private readonly loop: PollLoop;
 
-  constructor(private readonly o: NotifierOptions) {}
+  constructor(private readonly o: NotifierOptions) {
+    this.loop = new PollLoop(() => this.tick(), {
+      intervalMs: o.intervalMs ?? 500,
+      log: o.log,
+      name: "notifier",
+    });
+  }
 
   start(): void {
-    this.stopped = false;
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.tick().then(
-        () => {},
-        (err: Error) => this.o.log.warn({ err: err.message }, "notifier round failed"),
-      );
-      await this.running;
-      if (!this.stopped) this.timer = setTimeout(loop, this.o.intervalMs ?? 500);
-    };
-    void loop();
+    this.loop.start();
   }
 
   /** Delivers everything pending now; returns how many rows were delivered. */
@@ -44,7 +37,6 @@ export class Notifier {
     for (;;) {
       const n = await deliverUndelivered(this.o.db, async (rows) => {
         for (const row of rows) {
-          await this.o.extraDelivery?.(row);
           await this.o.events.publish("notification", row.orgId, row.userId, notificationView(row));
         }
       });
@@ -53,9 +45,7 @@ export class Notifier {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -6,6 +6,7 @@ import type { NotificationRow } from "../../db/queries/notifications.js";
 import { sendDueWebhooks, type WebhookResult } from "../../db/queries/webhooks.js";
 import { notificationView } from "../api/routes/notifications.js";
 import type { Logger } from "../logger.js";
+import { PollLoop } from "../runtime/poll-loop.js";
 import { SIGNATURE_HEADER, signWebhook } from "./webhook-signature.js";
 
 export interface WebhookOptions {
@@ -35,29 +36,22 @@ export function webhookBody(row: NotificationRow) {
 }
 
 export class WebhookSender {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly loop: PollLoop;
   private readonly cumulativeMs: number[];
 
   constructor(private readonly o: WebhookOptions) {
     const delays = o.retryDelaysMs ?? DEFAULT_WEBHOOK_DELAYS_MS;
     this.cumulativeMs = [0];
     for (const d of delays) this.cumulativeMs.push(this.cumulativeMs.at(-1)! + d);
+    this.loop = new PollLoop(() => this.tick(), {
+      intervalMs: o.intervalMs ?? 500,
+      log: o.log,
+      name: "webhook",
+    });
   }
 
   start(): void {
-    this.stopped = false;
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.tick().then(
-        () => {},
-        (err: Error) => this.o.log.warn({ err: err.message }, "webhook round failed"),
-      );
-      await this.running;
-      if (!this.stopped) this.timer = setTimeout(loop, this.o.intervalMs ?? 500);
-    };
-    void loop();
+    this.loop.start();
   }
 
   /** Sends every due notification now; returns how many were attempted. */
@@ -69,7 +63,7 @@ export class WebhookSender {
         this.send(row),
       );
       total += n;
-      if (n < 20 || this.stopped) return total;
+      if (n < 20 || this.loop.isStopped) return total;
     }
   }
 
@@ -111,9 +105,7 @@ export class WebhookSender {
     else this.o.log.warn({ ...log, reason, nextInMs }, "webhook attempt failed");
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }
