@@ -1,11 +1,5 @@
-// The handlers' fetch on Workers: URL-level checks only (http/https, no credentials, no literal private
-// address or local name, on every redirect hop, at most 5), because Workers cannot reach private networks
-// and resolve names themselves. Operator-configured service origins (OpenAI, platforms) skip the check.
-import { PermanentError } from "../kit/errors.js";
+import { REDIRECT_STATUSES, redirectHop } from "../scrape/redirect.js";
 import { assertUrlAllowed } from "../scrape/url-guard.js";
-
-const MAX_REDIRECTS = 5;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export interface EdgeFetchOptions {
   /** Allow private and loopback targets (SCRAPER_ALLOW_PRIVATE_NETWORKS, tests only). */
@@ -41,26 +35,13 @@ export function createEdgeFetch(opts: EdgeFetchOptions): typeof fetch {
       assertUrlAllowed(url, { allowPrivate: opts.allowPrivate });
       const res = await base(url.href, { method, headers, body, signal: first.signal, redirect: "manual" });
       const location = res.headers.get("location");
-      if (mode === "manual" || !REDIRECTS.has(res.status) || !location) return res;
+      if (mode === "manual" || !REDIRECT_STATUSES.has(res.status) || !location) return res;
       await res.body?.cancel().catch(() => {});
       if (mode === "error") throw new TypeError(`redirect from ${url.href} refused (redirect: "error")`);
-      if (hop + 1 > MAX_REDIRECTS)
-        throw new PermanentError(
-          "too_many_redirects",
-          `more than ${MAX_REDIRECTS} redirects from ${url.href}`,
-        );
-      const next = new URL(location, url);
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
-        method = method === "HEAD" ? "HEAD" : "GET";
-        body = null;
-        headers.delete("content-type");
-        headers.delete("content-length");
-      }
-      if (next.origin !== url.origin) {
-        headers.delete("authorization");
-        headers.delete("cookie");
-      }
-      url = next;
+      const next = redirectHop({ from: url, location, status: res.status, hop, method, headers });
+      if (next.dropBody) body = null;
+      method = next.method;
+      url = next.url;
     }
   }
   return edgeFetch as typeof fetch;

@@ -6,6 +6,7 @@ import type { LookupFunction } from "node:net";
 import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
 import type { HandlerConfig } from "../../handlers/config.js";
 import { PermanentError, RetryableError } from "../../handlers/kit/errors.js";
+import { REDIRECT_STATUSES, redirectHop } from "../../handlers/scrape/redirect.js";
 import { assertUrlAllowed } from "../../handlers/scrape/url-guard.js";
 import { guardedConnector } from "./guarded-connector.js";
 import { limitBody } from "./limited-body.js";
@@ -27,9 +28,6 @@ export interface GuardedFetchOptions {
 }
 
 type UndiciInit = NonNullable<Parameters<typeof undiciFetch>[1]>;
-
-const MAX_REDIRECTS = 5;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 function originOf(url: string | URL): string | null {
   try {
@@ -115,32 +113,13 @@ export function createGuardedFetch(opts: GuardedFetchOptions): typeof fetch {
         throw isService ? err : mapFetchError(err, url.href, deadline, opts.timeoutMs);
       }
       const location = res.headers.get("location");
-      if (mode !== "manual" && REDIRECTS.has(res.status) && location) {
+      if (mode !== "manual" && REDIRECT_STATUSES.has(res.status) && location) {
         await res.body?.cancel().catch(() => {});
         if (mode === "error") throw new TypeError(`redirect from ${url.href} refused (redirect: "error")`);
-        if (hop + 1 > MAX_REDIRECTS)
-          throw new PermanentError(
-            "too_many_redirects",
-            `more than ${MAX_REDIRECTS} redirects from ${url.href}`,
-          );
-        const next = new URL(location, url);
-        if (next.protocol !== "http:" && next.protocol !== "https:") {
-          throw new PermanentError(
-            "blocked_url",
-            `redirect from ${url.href} to ${next.protocol} refused (http/https only)`,
-          );
-        }
-        if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
-          method = method === "HEAD" ? "HEAD" : "GET";
-          body = undefined;
-          headers.delete("content-type");
-          headers.delete("content-length");
-        }
-        if (next.origin !== url.origin) {
-          headers.delete("authorization");
-          headers.delete("cookie");
-        }
-        url = next;
+        const next = redirectHop({ from: url, location, status: res.status, hop, method, headers });
+        if (next.dropBody) body = undefined;
+        method = next.method;
+        url = next.url;
         redirected = true;
         continue;
       }
