@@ -20,7 +20,7 @@ export interface RawWorkerSettings {
   lockDurationMs?: number;
   /** @default 15_000 (the system's STALLED_INTERVAL_MS default) */
   stalledIntervalMs?: number;
-  /** @default 30 (the system's DRAIN_DELAY_S default) */
+  /** @default 300 (the system's DRAIN_DELAY_S default) */
   drainDelayS?: number;
 }
 
@@ -83,7 +83,7 @@ export class RawBullmq {
       lockDuration: s.lockDurationMs ?? 30_000,
       stalledInterval: s.stalledIntervalMs ?? 15_000,
       maxStalledCount: 1000,
-      drainDelay: s.drainDelayS ?? 30,
+      drainDelay: s.drainDelayS ?? 300,
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
       autorun: true,
