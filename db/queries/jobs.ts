@@ -2,6 +2,7 @@
 import { and, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { type JobStatus, jobRuns, jobs } from "../schema.js";
+import { mapRow, rowsOf } from "./rows.js";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJobRow = typeof jobs.$inferInsert;
@@ -13,6 +14,64 @@ export const LIVE_STATUSES: JobStatus[] = ["queued", "active", "retrying"];
 export async function insertJob(db: Db, row: NewJobRow): Promise<JobRow | null> {
   const [inserted] = await db.insert(jobs).values(row).onConflictDoNothing().returning();
   return inserted ?? null;
+}
+
+/** The columns a new job is created with (the rest take their defaults). */
+export type CreateJobRow = Pick<
+  NewJobRow,
+  | "id"
+  | "orgId"
+  | "userId"
+  | "type"
+  | "status"
+  | "priority"
+  | "payload"
+  | "idempotencyKey"
+  | "payloadHash"
+  | "dedupKey"
+  | "maxAttempts"
+  | "runAt"
+  | "nextRunAt"
+  | "requestId"
+>;
+
+/**
+ * insertJob for many new jobs in one statement (one JSON parameter whatever the count). The answer is
+ * aligned with `rows`: the inserted job, or null where a conflict (dedup or idempotency key) skipped it.
+ */
+export async function insertJobs(db: Db, rows: readonly CreateJobRow[]): Promise<(JobRow | null)[]> {
+  const values = rows.map((r) => ({
+    id: r.id,
+    org_id: r.orgId,
+    user_id: r.userId,
+    type: r.type,
+    status: r.status,
+    priority: r.priority,
+    payload: r.payload,
+    idempotency_key: r.idempotencyKey ?? null,
+    payload_hash: r.payloadHash ?? null,
+    dedup_key: r.dedupKey ?? null,
+    max_attempts: r.maxAttempts,
+    run_at: r.runAt ? r.runAt.toISOString() : null,
+    next_run_at: r.nextRunAt ? r.nextRunAt.toISOString() : null,
+    request_id: r.requestId ?? null,
+  }));
+  const res = await db.execute(sql`
+    insert into jobs (id, org_id, user_id, type, status, priority, payload, idempotency_key, payload_hash,
+      dedup_key, max_attempts, run_at, next_run_at, request_id)
+    select id, org_id, user_id, type, status, priority, payload, idempotency_key, payload_hash, dedup_key,
+      max_attempts, run_at, next_run_at, request_id
+    from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as t(id text, org_id text, user_id text,
+      type text, status text, priority text, payload jsonb, idempotency_key text, payload_hash text,
+      dedup_key text, max_attempts int, run_at timestamptz, next_run_at timestamptz, request_id text)
+    on conflict do nothing
+    returning *`);
+  const byId = new Map<string, JobRow>();
+  for (const raw of rowsOf(res)) {
+    const row = mapRow(jobs, raw);
+    byId.set(row.id, row);
+  }
+  return rows.map((r) => byId.get(r.id) ?? null);
 }
 
 export async function getJob(db: Db, id: string, orgId?: string): Promise<JobRow | null> {

@@ -1,4 +1,5 @@
-// The relay's writes, one statement each (CTEs), so an attempt costs two statements: activate and finish.
+// The relay's writes, one statement each (CTEs), each taking many jobs at once: an attempt costs an
+// activation and a finish, and a relay under load sends one statement for a whole batch of jobs.
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { type JobStatus, jobs, type RunOutcome } from "../schema.js";
@@ -18,10 +19,18 @@ export interface Activation {
   job: JobRow | null;
 }
 
-export async function activateJob(db: Db, id: string): Promise<Activation | null> {
+const truthy = (v: unknown) => v === true || v === "t";
+
+/**
+ * Activates jobs (attempts + 1, status active) in one statement; the answer is aligned with `ids`, null
+ * for an id with no row. Rows are locked in id order, so concurrent batches cannot deadlock.
+ */
+export async function activateJobs(db: Db, ids: readonly string[]): Promise<(Activation | null)[]> {
   const res = await db.execute(sql`
     with prev as (
-      select id, status, attempts, updated_at, cancel_requested_at, failure_handled_at from jobs where id = ${id} for update
+      select id, status, attempts, updated_at, cancel_requested_at, failure_handled_at from jobs
+      where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+      order by id for update
     ), upd as (
       update jobs j set status = 'active', attempts = j.attempts + 1,
         started_at = coalesce(j.started_at, now()), next_run_at = null, updated_at = now()
@@ -29,20 +38,27 @@ export async function activateJob(db: Db, id: string): Promise<Activation | null
       where j.id = prev.id and prev.status in ('queued', 'retrying', 'active') and prev.cancel_requested_at is null
       returning j.*
     )
-    select prev.status as prev_status, prev.attempts as prev_attempts, prev.updated_at as prev_updated_at,
-      prev.cancel_requested_at is not null as prev_cancel,
+    select prev.id as prev_id, prev.status as prev_status, prev.attempts as prev_attempts,
+      prev.updated_at as prev_updated_at, prev.cancel_requested_at is not null as prev_cancel,
       prev.status = 'failed' and prev.failure_handled_at is null as prev_unhandled, upd.*
-    from prev left join upd on true`);
-  const raw = rowsOf(res)[0];
-  if (!raw) return null;
-  return {
-    previousStatus: raw.prev_status as JobStatus,
-    previousAttempts: Number(raw.prev_attempts),
-    previousUpdatedAt: new Date(String(raw.prev_updated_at)),
-    cancelRequested: raw.prev_cancel === true || raw.prev_cancel === "t",
-    failureUnhandled: raw.prev_unhandled === true || raw.prev_unhandled === "t",
-    job: raw.id ? mapRow(jobs, raw) : null,
-  };
+    from prev left join upd on upd.id = prev.id`);
+  const byId = new Map<string, Activation>();
+  for (const raw of rowsOf(res)) {
+    byId.set(String(raw.prev_id), {
+      previousStatus: raw.prev_status as JobStatus,
+      previousAttempts: Number(raw.prev_attempts),
+      previousUpdatedAt: new Date(String(raw.prev_updated_at)),
+      cancelRequested: truthy(raw.prev_cancel),
+      failureUnhandled: truthy(raw.prev_unhandled),
+      job: raw.id ? mapRow(jobs, raw) : null,
+    });
+  }
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+export async function activateJob(db: Db, id: string): Promise<Activation | null> {
+  const [one] = await activateJobs(db, [id]);
+  return one ?? null;
 }
 
 export interface RunRecord {
@@ -70,44 +86,87 @@ export interface FinishUpdate {
   from?: JobStatus[];
 }
 
-/** Records a run and moves the job on, in one statement. Returns the job, or null if it had moved on. */
+export interface Finish {
+  jobId: string;
+  run: RunRecord;
+  update: FinishUpdate;
+}
+
+/** Postgres text cannot hold NUL; a handler's message or result might. */
+const noNul = (s: string | null | undefined) => (s == null ? null : s.replaceAll("\u0000", "\uFFFD"));
+
+/**
+ * Records each run and moves its job on, all in one statement. The answer is aligned with `items`: the job,
+ * or null where it had moved on. A run is recorded only when its job moved, so a job that had moved on
+ * gets no stray run; a write repeated after a lost reply matches nothing, and the caller checks
+ * runRecorded() to tell it from a cancel.
+ */
+export async function finishAttempts(db: Db, items: readonly Finish[]): Promise<(JobRow | null)[]> {
+  const rows = items.map(({ jobId, run, update: u }) => ({
+    job_id: jobId,
+    status: u.status,
+    result:
+      u.result === undefined
+        ? null
+        : JSON.stringify(u.result, (_k, v) => (typeof v === "string" ? noNul(v) : v)),
+    error_code: noNul(u.errorCode),
+    error_message: noNul(u.errorMessage),
+    next_run_at: u.nextRunAt ? u.nextRunAt.toISOString() : null,
+    refund: u.refundAttempt ? 1 : 0,
+    rate_limited: u.rateLimited ? 1 : 0,
+    finished_at: u.finished ? run.finishedAt.toISOString() : null,
+    from_statuses: (u.from ?? ["active"]).join(","),
+    run_id: run.id,
+    attempt: run.attempt,
+    started_at: run.startedAt.toISOString(),
+    run_finished_at: run.finishedAt.toISOString(),
+    duration_ms: Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime()),
+    outcome: run.outcome,
+    http_status: run.httpStatus ?? null,
+    run_error_code: noNul(run.errorCode),
+    run_error: noNul(run.error),
+  }));
+  const res = await db.execute(sql`
+    with v as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(job_id text, status text,
+        result text, error_code text, error_message text, next_run_at timestamptz, refund int, rate_limited int,
+        finished_at timestamptz, from_statuses text, run_id text, attempt int, started_at timestamptz,
+        run_finished_at timestamptz, duration_ms int, outcome text, http_status int, run_error_code text,
+        run_error text)
+    ), upd as (
+      update jobs j set status = v.status, result = v.result::jsonb, error_code = v.error_code,
+        error_message = v.error_message, next_run_at = v.next_run_at, attempts = j.attempts - v.refund,
+        rate_limited_count = j.rate_limited_count + v.rate_limited, finished_at = v.finished_at,
+        updated_at = now()
+      from v
+      where j.id = v.job_id and j.status = any(string_to_array(v.from_statuses, ','))
+      returning j.*
+    ), run as (
+      insert into job_runs (id, job_id, attempt, started_at, finished_at, duration_ms, outcome, http_status, error_code, error)
+      select v.run_id, v.job_id, v.attempt, v.started_at, v.run_finished_at, v.duration_ms, v.outcome,
+        v.http_status, v.run_error_code, v.run_error
+      from v join upd on upd.id = v.job_id
+      on conflict (id) do nothing
+    )
+    select * from upd`);
+  const byId = new Map<string, JobRow>();
+  for (const raw of rowsOf(res)) {
+    const row = mapRow(jobs, raw);
+    byId.set(row.id, row);
+  }
+  return items.map((i) => byId.get(i.jobId) ?? null);
+}
+
+/** One finish (see finishAttempts). */
 export async function finishAttempt(
   db: Db,
   jobId: string,
   run: RunRecord,
   u: FinishUpdate,
 ): Promise<JobRow | null> {
-  const from = u.from ?? ["active"];
-  // The run is recorded only when the job moved, so a job that had moved on gets no stray run. A write
-  // repeated after a lost reply matches nothing: the caller checks runRecorded() to tell it from a cancel.
-  const res = await db.execute(sql`
-    with upd as (
-    update jobs set status = ${u.status},
-      result = ${u.result === undefined ? null : JSON.stringify(u.result)}::jsonb,
-      error_code = ${u.errorCode ?? null}, error_message = ${u.errorMessage ?? null},
-      next_run_at = ${u.nextRunAt ? u.nextRunAt.toISOString() : null},
-      attempts = attempts - ${u.refundAttempt ? 1 : 0},
-      rate_limited_count = rate_limited_count + ${u.rateLimited ? 1 : 0},
-      finished_at = ${u.finished ? run.finishedAt.toISOString() : null},
-      updated_at = now()
-    where id = ${jobId} and status in (${sql.join(
-      from.map((s) => sql`${s}`),
-      sql`, `,
-    )})
-    returning *
-    ), run as (
-      insert into job_runs (id, job_id, attempt, started_at, finished_at, duration_ms, outcome, http_status, error_code, error)
-      select ${run.id}::text, ${jobId}::text, ${run.attempt}::int, ${run.startedAt.toISOString()}::timestamptz,
-        ${run.finishedAt.toISOString()}::timestamptz, ${Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime())}::int,
-        ${run.outcome}::text, ${run.httpStatus ?? null}::int, ${run.errorCode ?? null}::text, ${run.error ?? null}::text
-      from upd
-      on conflict (id) do nothing
-    )
-    select * from upd`);
-  const raw = rowsOf(res)[0];
-  return raw ? mapRow(jobs, raw) : null;
+  const [one] = await finishAttempts(db, [{ jobId, run, update: u }]);
+  return one ?? null;
 }
-
 /** Whether a run was recorded (a status write whose reply was lost may have committed). */
 export async function runRecorded(db: Db, runId: string): Promise<boolean> {
   const res = await db.execute(sql`select 1 from job_runs where id = ${runId}`);

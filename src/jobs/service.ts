@@ -13,8 +13,9 @@ import { ApiError } from "../api/errors.js";
 import type { Priority } from "../config.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
-import { fairPriority } from "../queue/fairness.js";
+import { FairPriorities } from "../queue/fairness.js";
 import type { Queues } from "../queue/queues.js";
+import { selfClockingBatch } from "../runtime/batch.js";
 import { jobView } from "./view.js";
 
 export interface JobsDeps {
@@ -75,7 +76,14 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 export class JobsService {
-  constructor(private readonly deps: JobsDeps) {}
+  private readonly fairness: FairPriorities;
+  /** First inserts of concurrent enqueues share a statement (conflicts then take the one-by-one path). */
+  private readonly inserts;
+
+  constructor(private readonly deps: JobsDeps) {
+    this.fairness = new FairPriorities(deps.redis, deps.queues.prefix);
+    this.inserts = selfClockingBatch<q.CreateJobRow, JobRow | null>((rows) => q.insertJobs(deps.db, rows));
+  }
 
   get maxAttempts(): number {
     return this.deps.retryDelaysMs.length + 1;
@@ -95,7 +103,7 @@ export class JobsService {
     }
     const payload = parsePayload(def.payload, input.payload);
     const hash = payloadHash(input.type, payload);
-    const row: q.NewJobRow = {
+    const row: q.CreateJobRow = {
       id: newId("job"),
       orgId: input.orgId,
       userId: input.userId,
@@ -111,6 +119,14 @@ export class JobsService {
       nextRunAt: input.runAt ?? null,
       requestId: input.requestId ?? null,
     };
+    // The fair priority is asked for while the row is written: one round trip less before the answer.
+    const priority = this.fairness.priority({
+      queue: input.type,
+      level: input.priority,
+      orgId: input.orgId,
+      userId: input.userId,
+    });
+    priority.catch(() => {}); // awaited below; a failure is handled there
     const { job, created } = await this.insertOrExisting(row, input, hash);
     if (!created) {
       const skipped = !!input.dedupKey && job.dedupKey === input.dedupKey;
@@ -118,7 +134,7 @@ export class JobsService {
       return { job, created };
     }
     try {
-      await this.addToQueue(job, input.runAt ? input.runAt.getTime() - Date.now() : 0);
+      await this.addToQueue(job, input.runAt ? input.runAt.getTime() - Date.now() : 0, priority);
     } catch (err) {
       // Only while still queued: an add that timed out may have landed, and a relay may be running it.
       const removed = await q.deleteQueuedJob(db, job.id).catch(() => false);
@@ -139,13 +155,13 @@ export class JobsService {
   }
 
   private async insertOrExisting(
-    row: q.NewJobRow,
+    row: q.CreateJobRow,
     input: EnqueueInput,
     hash: string,
   ): Promise<EnqueueResult> {
     const { db } = this.deps;
     for (let i = 0; i < 3; i++) {
-      const inserted = await q.insertJob(db, row);
+      const inserted = i === 0 ? await this.inserts.load(row) : await q.insertJob(db, row);
       if (inserted) return { job: inserted, created: true };
       if (input.idempotencyKey) {
         const prior = await q.findByIdempotencyKey(db, input.orgId, input.idempotencyKey);
@@ -176,16 +192,18 @@ export class JobsService {
   async addToQueue(
     job: Pick<JobRow, "id" | "type" | "orgId" | "userId" | "priority" | "requestId">,
     delayMs = 0,
+    /** Its fair priority when already asked for. */
+    fairPriority?: Promise<number>,
   ) {
-    const { redis, queues } = this.deps;
-    const queue = queues.get(job.type);
+    const queue = this.deps.queues.get(job.type);
     const work = async () => {
-      const priority = await fairPriority(redis, queues.prefix, {
-        queue: job.type,
-        level: job.priority as Priority,
-        orgId: job.orgId,
-        userId: job.userId,
-      });
+      const priority = await (fairPriority ??
+        this.fairness.priority({
+          queue: job.type,
+          level: job.priority as Priority,
+          orgId: job.orgId,
+          userId: job.userId,
+        }));
       await queue.add(
         job.type,
         { orgId: job.orgId, userId: job.userId, ...(job.requestId ? { requestId: job.requestId } : {}) },

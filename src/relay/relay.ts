@@ -7,8 +7,11 @@ import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import { getJob, type JobRow } from "../../db/queries/jobs.js";
 import {
-  activateJob,
-  finishAttempt,
+  type Activation,
+  activateJobs,
+  type Finish,
+  type FinishUpdate,
+  finishAttempts,
   markFailureHandled,
   type RunRecord,
   runRecorded,
@@ -23,6 +26,7 @@ import { cancelChannel } from "../jobs/service.js";
 import { jobView } from "../jobs/view.js";
 import type { Logger } from "../logger.js";
 import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData } from "../queue/queues.js";
+import { selfClockingBatch } from "../runtime/batch.js";
 import { withDbRetry } from "../runtime/db-retry.js";
 import { decide, runOutcome } from "./answer-table.js";
 import { dispatch, type Outcome } from "./dispatch.js";
@@ -71,11 +75,20 @@ export class Relay {
   private readonly workers: Worker<QueueJobData>[] = [];
   private readonly inFlight = new Map<string, AbortController>();
   private readonly orgCap: OrgCap;
+  /** Status writes of all worker slots, batched: one statement per batch of activations or finishes. */
+  private readonly activations;
+  private readonly finishes;
   private subscriber: Redis | null = null;
   private stalledCheck: AdaptiveStalledCheck | null = null;
 
   constructor(private readonly o: RelayOptions) {
     this.orgCap = new OrgCap(o.connection, o.prefix, o.orgMaxActive);
+    this.activations = selfClockingBatch<string, Activation | null>((ids) => activateJobs(o.db, ids));
+    this.finishes = selfClockingBatch<Finish, JobRow | null>((items) => finishAttempts(o.db, items));
+  }
+
+  private finish(jobId: string, run: RunRecord, update: FinishUpdate): Promise<JobRow | null> {
+    return withDbRetry(() => this.finishes.load({ jobId, run, update }), this.o.log);
   }
 
   get activeCount(): number {
@@ -155,7 +168,8 @@ export class Relay {
     try {
       return await this.run(job, token, def.timeoutMs);
     } finally {
-      await this.orgCap.release(job.data.orgId, jobId).catch(() => {});
+      // Not awaited: the slot takes its next job while the release rides with the next batch of takes.
+      void this.orgCap.release(job.data.orgId, jobId).catch(() => {});
     }
   }
 
@@ -179,7 +193,7 @@ export class Relay {
   ): Promise<unknown> {
     const { db, log } = this.o;
     const jobId = job.id!;
-    const activation = await withDbRetry(() => activateJob(db, jobId), log);
+    const activation = await withDbRetry(() => this.activations.load(jobId), log);
     if (!activation) return null; // row purged or never existed: nothing to do
     if (!activation.job) {
       if (activation.cancelRequested && activation.previousStatus !== "cancelled") {
@@ -268,7 +282,7 @@ export class Relay {
       httpStatus: run.httpStatus ?? null,
       status: update.status,
     });
-    let next = await withDbRetry(() => finishAttempt(db, jobId, run, update), log);
+    let next = await this.finish(jobId, run, update);
     if (!next && (await withDbRetry(() => runRecorded(db, run.id), log))) {
       next = await withDbRetry(() => getJob(db, jobId), log); // our write committed; its reply was lost
     }
@@ -310,47 +324,38 @@ export class Relay {
       "job attempt",
     );
     if (!overLimit) {
-      await withDbRetry(() => finishAttempt(this.o.db, row.id, run, { status: "active" }), this.o.log);
+      await this.finish(row.id, run, { status: "active" });
       return null;
     }
-    return withDbRetry(
-      () =>
-        finishAttempt(this.o.db, row.id, run, {
-          status: "failed",
-          errorCode: "lost",
-          errorMessage: `failed after ${row.maxAttempts} attempts: the last attempt was lost (relay stopped)`,
-          refundAttempt: true,
-          finished: true,
-        }),
-      this.o.log,
-    );
+    return this.finish(row.id, run, {
+      status: "failed",
+      errorCode: "lost",
+      errorMessage: `failed after ${row.maxAttempts} attempts: the last attempt was lost (relay stopped)`,
+      refundAttempt: true,
+      finished: true,
+    });
   }
 
   /** A cancel requested while the job was between states: end it cancelled without calling the handler. */
   private async cancelBeforeRun(jobId: string) {
     const at = new Date();
-    const row = await withDbRetry(
-      () =>
-        finishAttempt(
-          this.o.db,
-          jobId,
-          {
-            id: newId("run"),
-            attempt: 0,
-            startedAt: at,
-            finishedAt: at,
-            outcome: "cancelled",
-            error: "cancelled before it ran",
-          },
-          {
-            status: "cancelled",
-            errorCode: "cancelled",
-            errorMessage: "cancelled by request",
-            finished: true,
-            from: ["queued", "retrying", "active"],
-          },
-        ),
-      this.o.log,
+    const row = await this.finish(
+      jobId,
+      {
+        id: newId("run"),
+        attempt: 0,
+        startedAt: at,
+        finishedAt: at,
+        outcome: "cancelled",
+        error: "cancelled before it ran",
+      },
+      {
+        status: "cancelled",
+        errorCode: "cancelled",
+        errorMessage: "cancelled by request",
+        finished: true,
+        from: ["queued", "retrying", "active"],
+      },
     );
     if (row) this.emit(row);
   }

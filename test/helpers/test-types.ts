@@ -1,6 +1,7 @@
 // Job types for the core pipeline's tests. `scripted` answers each call from its payload's script, so a
 // test states exactly what the handler does on every call: "ok", "503", "500", "422", "400", "429:<s>",
-// "401", "sleep:<ms>" (then ok), "throw" (unexpected crash → 500).
+// "401", "sleep:<ms>" (then ok), "nul" (422 whose message holds a NUL character), "throw" (unexpected
+// crash → 500).
 import { z } from "zod";
 import { createCatalog } from "../../handlers/kit/catalog.js";
 import { defineJobType } from "../../handlers/kit/define.js";
@@ -45,6 +46,8 @@ export const scripted = defineJobType({
         throw new RateLimitedError(Number(arg ?? 1) * 1000, "slow down");
       case "401":
         throw new SignatureRejectedError("pretend the keys differ");
+      case "nul":
+        throw new PermanentError("bad_text", "upstream said \u0000 here");
       case "sleep":
         await new Promise((r) => setTimeout(r, Number(arg)));
         return { ok: true, call: n };
