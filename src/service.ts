@@ -140,6 +140,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       events,
       log,
       retryDelaysMs: cfg.RETRY_DELAYS_MS,
+      enqueueRateLimit: cfg.ENQUEUE_RATE_LIMIT,
       onEnqueue: metrics.onEnqueue,
     });
 

@@ -7,7 +7,6 @@ import { requestLog } from "../observability/request-log.js";
 import { adminAuth, apiKeyAuth } from "./auth.js";
 import type { ApiDeps, ApiEnv } from "./deps.js";
 import { ApiError, apiErrorHandler } from "./errors.js";
-import { EnqueueRateLimit } from "./rate-limit.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerContentRoutes } from "./routes/content.js";
 import { registerContextSourceRoutes } from "./routes/context-sources.js";
@@ -67,12 +66,11 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer" });
 
-  const rateLimit = new EnqueueRateLimit(deps.redis, deps.queues.prefix, deps.config.ENQUEUE_RATE_LIMIT);
-  registerJobRoutes(app, deps, rateLimit);
+  registerJobRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerContentRoutes(app, deps);
-  registerContextSourceRoutes(app, deps, rateLimit);
+  registerContextSourceRoutes(app, deps);
   registerSocialAccountRoutes(app, deps);
   registerPostRoutes(app, deps);
   registerInsightRoutes(app, deps);

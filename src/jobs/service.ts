@@ -13,7 +13,7 @@ import { ApiError } from "../api/errors.js";
 import type { Priority } from "../config.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
-import { FairPriorities } from "../queue/fairness.js";
+import { FairPriorities, RateLimitExceeded } from "../queue/fairness.js";
 import type { Queues } from "../queue/queues.js";
 import { selfClockingBatch } from "../runtime/batch.js";
 import { jobView } from "./view.js";
@@ -28,6 +28,8 @@ export interface JobsDeps {
   retryDelaysMs: readonly number[];
   /** How long an add may take before the API answers 503. @default 2000 */
   queueTimeoutMs?: number;
+  /** Jobs per organization per minute counted for enqueues that ask for it (the API's). @default 0 (off) */
+  enqueueRateLimit?: number;
   /** Told about every accepted enqueue (metrics): a new job, a dedup skip, or an idempotent replay. */
   onEnqueue?: (e: { type: string; result: "created" | "skipped" | "replayed" }) => void;
 }
@@ -42,6 +44,8 @@ export interface EnqueueInput {
   idempotencyKey?: string;
   dedupKey?: string;
   requestId?: string;
+  /** Count it against the organization's enqueue rate limit (API requests); over it → 429, nothing stored. */
+  rateLimited?: boolean;
 }
 
 export interface EnqueueResult {
@@ -119,14 +123,18 @@ export class JobsService {
       nextRunAt: input.runAt ?? null,
       requestId: input.requestId ?? null,
     };
-    // The fair priority is asked for while the row is written: one round trip less before the answer.
+    // Admission (rate limit, then fair priority) is one script call. A rate-limited request waits for it
+    // before anything is stored; otherwise it runs while the row is written, one round trip less.
+    const perMinute = input.rateLimited ? (this.deps.enqueueRateLimit ?? 0) : 0;
     const priority = this.fairness.priority({
       queue: input.type,
       level: input.priority,
       orgId: input.orgId,
       userId: input.userId,
+      ratePerMinute: perMinute,
     });
     priority.catch(() => {}); // awaited below; a failure is handled there
+    if (perMinute > 0) await this.admitted(priority);
     const { job, created } = await this.insertOrExisting(row, input, hash);
     if (!created) {
       const skipped = !!input.dedupKey && job.dedupKey === input.dedupKey;
@@ -152,6 +160,20 @@ export class JobsService {
     );
     this.emit(job);
     return { job, created: true };
+  }
+
+  /** Waits for a rate-limited admission: 429 over the limit, 503 when Redis does not answer. */
+  private async admitted(priority: Promise<number>): Promise<void> {
+    try {
+      await withTimeout(priority, this.deps.queueTimeoutMs ?? 2000, "enqueue admission");
+    } catch (err) {
+      if (err instanceof RateLimitExceeded) {
+        throw new ApiError(429, "rate_limited", err.message, undefined, {
+          "Retry-After": String(err.retryAfterS),
+        });
+      }
+      throw ApiError.unavailable("the job queue");
+    }
   }
 
   private async insertOrExisting(

@@ -77,7 +77,7 @@ export async function bulkEnqueue(
         inserted.map((r, k) => ({
           name: def.type,
           data: { orgId: r.orgId, userId: r.userId },
-          opts: { jobId: r.id, priority: priorities[k]! },
+          opts: { jobId: r.id, priority: priorities[k] as number }, // no rate limit asked: always a number
         })),
       );
     } catch (err) {

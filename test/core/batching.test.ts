@@ -1,6 +1,6 @@
 // Under load, jobs share round trips (src/runtime/batch.ts): concurrent enqueues share inserts and
 // script calls, a relay's slots share status writes and org-cap calls, handler requests share replay
-// checks. What a user sees must not change: every job runs once and is recorded once, keys still conflict.
+// checks. An enqueue's rate limit and fair priority are one script call. What a user sees must not change: every job runs once and is recorded once, keys still conflict.
 
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -68,8 +68,7 @@ describe("shared round trips", () => {
       inserts: sum(pg, /^insert into jobs/),
       activations: sum(pg, /^with prev as/),
       finishes: sum(pg, /^with v as/),
-      rateLimit: sum(redis, /enqueueRate/),
-      fairness: sum(redis, /fairPriority/),
+      admission: sum(redis, /fairPriority/), // rate limit and fair priority, one script
       orgCap: sum(redis, /orgCap/),
       replayChecks: sum(redis, /kvSetIfAbsent/),
     };

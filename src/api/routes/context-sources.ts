@@ -9,7 +9,6 @@ import { jobView } from "../../jobs/view.js";
 import { decodeCursor, page } from "../cursor.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
-import type { EnqueueRateLimit } from "../rate-limit.js";
 import { errorResponses, JobSchema, json, LimitSchema, listOf } from "../schemas.js";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -197,7 +196,6 @@ const routes = {
 export function registerContextSourceRoutes(
   app: OpenAPIHono<ApiEnv>,
   deps: Pick<ApiDeps, "db" | "jobs" | "config">,
-  rateLimit?: EnqueueRateLimit,
 ): void {
   const found = async (orgId: string, id: string) => {
     const source = await q.getSource(deps.db, orgId, id);
@@ -262,10 +260,6 @@ export function registerContextSourceRoutes(
   app.openapi(routes.scrape, async (c) => {
     const orgId = c.get("orgId");
     const source = await found(orgId, c.req.valid("param").id);
-    await rateLimit?.take(orgId).catch((err: unknown) => {
-      if (err instanceof ApiError) throw err;
-      throw ApiError.unavailable("the job queue");
-    });
     const { job, created } = await deps.jobs.enqueue({
       orgId,
       userId: source.userId,
@@ -274,6 +268,7 @@ export function registerContextSourceRoutes(
       priority: deps.config.DEFAULT_PRIORITY,
       dedupKey: `scrape:${source.id}`,
       requestId: c.get("requestId"),
+      rateLimited: true,
     });
     return c.json({ job: jobView(job) }, created ? 202 : 200);
   });

@@ -6,7 +6,6 @@ import { jobView, runView } from "../../jobs/view.js";
 import { decodeCursor, page } from "../cursor.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
-import type { EnqueueRateLimit } from "../rate-limit.js";
 import {
   errorResponses,
   JobSchema,
@@ -108,18 +107,10 @@ const cancelRoute = createRoute({
   },
 });
 
-export function registerJobRoutes(
-  app: OpenAPIHono<ApiEnv>,
-  deps: ApiDeps,
-  rateLimit: EnqueueRateLimit,
-): void {
+export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.openapi(enqueueRoute, async (c) => {
     const body = c.req.valid("json");
     const orgId = c.get("orgId");
-    await rateLimit.take(orgId).catch((err: unknown) => {
-      if (err instanceof ApiError) throw err;
-      throw ApiError.unavailable("the job queue");
-    });
     const { job, created } = await deps.jobs.enqueue({
       orgId,
       userId: body.userId,
@@ -129,6 +120,7 @@ export function registerJobRoutes(
       runAt: body.runAt ? new Date(body.runAt) : undefined,
       idempotencyKey: body.idempotencyKey ?? c.req.header("idempotency-key") ?? undefined,
       requestId: c.get("requestId"),
+      rateLimited: true,
     });
     return c.json({ job: jobView(job) }, created ? 202 : 200);
   });
