@@ -1,5 +1,6 @@
 // `npm run bench`: the system beside raw BullMQ on this machine's Redis and Postgres, each figure the
-// median of several runs after a warm-up. Prints a markdown table and writes bench/results.md.
+// median of several runs after a warm-up. Prints a markdown table and writes bench/results.md (a partial
+// run: bench/results.partial.md).
 // Options: --only <scenario> (throughput, concurrency, ack, latency, cost, schedule, recovery or 1..7),
 // --quick (scaled-down sizes, for a check; the README's numbers come from a full run), --runs <n>.
 import { writeFileSync } from "node:fs";
@@ -108,6 +109,12 @@ const md = [
     : "",
 ].join("\n");
 console.log(md);
-// BENCH_OUT writes elsewhere (e.g. one scenario re-run while a full run is still writing results.md).
-writeFileSync(process.env.BENCH_OUT ?? fileURLToPath(new URL("./results.md", import.meta.url)), md);
+// A partial run (--quick or --only) writes results.partial.md (not kept in git), so it never replaces the
+// README's full run; BENCH_OUT writes elsewhere.
+const partial = args.quick || args.only !== null;
+writeFileSync(
+  process.env.BENCH_OUT ??
+    fileURLToPath(new URL(partial ? "./results.partial.md" : "./results.md", import.meta.url)),
+  md,
+);
 process.exit(failures.length ? 1 : 0);

@@ -3,10 +3,10 @@
 // claimed with SKIP LOCKED.
 import type { Db } from "../../db/client.js";
 import { deliverUndelivered } from "../../db/queries/notifications.js";
-import { notificationView } from "../api/routes/notifications.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
 import { PollLoop } from "../runtime/poll-loop.js";
+import { notificationView } from "./view.js";
 
 export interface NotifierOptions {
   db: Db;

@@ -4,9 +4,9 @@
 import type { Db } from "../../db/client.js";
 import type { NotificationRow } from "../../db/queries/notifications.js";
 import { sendDueWebhooks, type WebhookResult } from "../../db/queries/webhooks.js";
-import { notificationView } from "../api/routes/notifications.js";
 import type { Logger } from "../logger.js";
 import { PollLoop } from "../runtime/poll-loop.js";
+import { notificationView } from "./view.js";
 import { SIGNATURE_HEADER, signWebhook } from "./webhook-signature.js";
 
 export interface WebhookOptions {

@@ -1,24 +1,13 @@
 // /v1/notifications: a user's notifications (permanent failures, unhealthy sources, accounts to re-authorize).
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { listNotifications, markRead, type NotificationRow } from "../../../db/queries/notifications.js";
+import { listNotifications, markRead } from "../../../db/queries/notifications.js";
+import { notificationView } from "../../notifier/view.js";
 import { decodeCursor, page } from "../cursor.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { errorResponses, json, LimitSchema, listOf } from "../schemas.js";
 
-export function notificationView(n: NotificationRow) {
-  return {
-    id: n.id,
-    userId: n.userId,
-    kind: n.kind,
-    title: n.title,
-    message: n.message,
-    jobId: n.jobId,
-    data: n.data ?? null,
-    createdAt: n.createdAt.toISOString(),
-    readAt: n.readAt ? n.readAt.toISOString() : null,
-  };
-}
+export { notificationView };
 
 const NotificationSchema = z
   .object({
