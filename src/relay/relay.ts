@@ -60,7 +60,6 @@ export interface RelayOptions {
   telemetry?: WorkerOptions["telemetry"];
   /** Only run these types (default: every type in the catalog). */
   types?: string[];
-  fetch?: typeof fetch;
   onOutcome?: (info: {
     type: string;
     outcome: string;
@@ -233,7 +232,6 @@ export class Relay {
         timeoutMs,
         requestId: job.data.requestId ?? jobId,
         cancel: controller.signal,
-        fetch: this.o.fetch,
       },
     );
     const finishedAt = new Date();
