@@ -1,8 +1,11 @@
-// Runs a bench fixture (service-process.ts or raw-process.ts) as a child process: waits for its READY line,
-// reads its resident memory from /proc (Linux), asks it for its command counts, kills it.
+// Runs a bench fixture (service-process.ts or raw-process.ts) as a child process: its built output (see
+// build.ts) with plain `node bench/<fixture>.js`, no tsx loader and no flags, the same way for the system's
+// service and for raw BullMQ's worker; waits for its READY line, reads its resident memory from /proc
+// (Linux), asks it for its command counts, kills it.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { builtDir } from "./build.js";
 import type { CommandCounts } from "./redis-counter.js";
 
 export interface BenchChild {
@@ -32,8 +35,8 @@ export async function spawnFixture(
   fixture: "service-process.ts" | "raw-process.ts",
   env: Record<string, string>,
 ): Promise<BenchChild> {
-  const file = fileURLToPath(new URL(`./${fixture}`, import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
+  const file = join(await builtDir(), "bench", fixture.replace(/\.ts$/, ".js"));
+  const child = spawn(process.execPath, [file], {
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });

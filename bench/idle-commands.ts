@@ -1,18 +1,19 @@
 // Redis commands per hour that one idle relay process sends (what Upstash bills: commands clients send; a
 // Lua script is one EVALSHA, the calls inside it are not billed). Starts a private redis-server, a fresh
-// Postgres database and `src/main.ts` with ROLE=relay and the real catalog, waits out the start, then
-// counts `redis-cli MONITOR` lines for the window (lines run inside Lua excluded) and extrapolates.
+// Postgres database and the service with ROLE=relay and the real catalog, started as production starts it:
+// the build of `npm run build` (see build.ts) with plain `node main.js`; waits out the start, then counts
+// `redis-cli MONITOR` lines for the window (lines run inside Lua excluded) and extrapolates.
 // Run: npx tsx bench/idle-commands.ts [seconds=300] [role=relay]   Prints markdown; writes nothing.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import pg from "pg";
 import { withDatabase } from "../test/helpers/global-setup.js";
 import { findOrStartServices, startPrivateRedis } from "../test/helpers/services.js";
+import { builtDir } from "./build.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
 const seconds = Number(process.argv[2] ?? 300);
 const role = process.argv[3] ?? "relay";
 /** Wait this long after "listening" before counting: start-up script loads and first polls are not idle. */
@@ -39,7 +40,7 @@ const admin = new pg.Client({ connectionString: services.databaseUrl });
 await admin.connect();
 await admin.query(`create database ${dbName}`);
 
-const child = spawn(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "src/main.ts")], {
+const child = spawn(process.execPath, [join(await builtDir(), "main.js")], {
   cwd: mkdtempSync(join(tmpdir(), "fw-idle-")),
   env: {
     PATH: process.env.PATH ?? "",

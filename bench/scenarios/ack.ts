@@ -160,7 +160,7 @@ export async function ack(ctx: ScenarioContext): Promise<ScenarioResult> {
   return {
     rows,
     sections: [
-      `**3 acknowledgement.** autocannon ${CONNECTIONS} connections, overall rate ${RATE} req/s, against the API alone in a child process (ROLE=api, ENQUEUE_RATE_LIMIT=0: no relay runs, the jobs wait in the queue); each request authenticates its API key (cached 5 s), inserts the row, computes the fair priority and adds the BullMQ job before answering 202. An error is any answer but 202, a socket error or a timeout. Raw: \`queue.add\` from this process at the same rate, open loop (each add starts on schedule whether or not earlier ones returned), same job options; its latency has no HTTP in it.`,
+      `**3 acknowledgement.** autocannon ${CONNECTIONS} connections, overall rate ${RATE} req/s, against the API alone in a child process (ROLE=api, ENQUEUE_RATE_LIMIT=0: no relay runs, the jobs wait in the queue) running the production build (\`.ci/build.ts\`, plus \`bench/service-process.ts\` transpiled the same way) with plain \`node bench/service-process.js\`, no tsx loader; each request authenticates its API key (cached 5 s), inserts the row, computes the fair priority and adds the BullMQ job before answering 202. An error is any answer but 202, a socket error or a timeout. Raw: \`queue.add\` from this process (the bench itself, run with tsx) at the same rate, open loop (each add starts on schedule whether or not earlier ones returned), same job options; its latency has no HTTP in it.`,
     ],
   };
 }

@@ -3,6 +3,7 @@
 // from the stored timestamps (ideal 1 s). The relay runs alone in a child process (ROLE=relay) so its
 // peak RSS is its own; the handlers and the enqueuing run in this process (ROLE=handlers service).
 // Raw: a Worker (concurrency 100, processor sleeps 1 s) in a child process, fed by queue.add from here.
+// Both children run the production build with plain `node <file>.js` (child.ts, build.ts), not tsx.
 import { type BenchChild, spawnFixture } from "../child.js";
 import { RawBullmq } from "../raw.js";
 import type { Row, ScenarioResult } from "../report.js";
@@ -211,7 +212,7 @@ export async function concurrency(ctx: ScenarioContext): Promise<ScenarioResult>
   return {
     rows,
     sections: [
-      `**2 concurrency.** ${waves} waves of ${WAVE} \`sleep\` jobs (the handler answers after ${HANDLER_MS} ms) per run, spread over 10 organizations × 10 users (ORG_MAX_ACTIVE stays at its default 50); each wave is enqueued at once (${WAVE} \`JobsService.enqueue\` calls in flight) and waited for. jobs/s = jobs / Σ (first \`created_at\` → last \`finished_at\` of each wave), so the ideal is 100 and every millisecond of overhead per job shows. The relay is a separate process (ROLE=relay, RELAY_CONCURRENCY 100, started with \`node --import tsx\` like \`npm start\`); RSS is its peak resident set (VmRSS) sampled every 100 ms over all runs, tsx loader included. Raw: a Worker (concurrency ${WAVE}) sleeping ${HANDLER_MS} ms in a separate process started the same way.`,
+      `**2 concurrency.** ${waves} waves of ${WAVE} \`sleep\` jobs (the handler answers after ${HANDLER_MS} ms) per run, spread over 10 organizations × 10 users (ORG_MAX_ACTIVE stays at its default 50); each wave is enqueued at once (${WAVE} \`JobsService.enqueue\` calls in flight) and waited for. jobs/s = jobs / Σ (first \`created_at\` → last \`finished_at\` of each wave), so the ideal is 100 and every millisecond of overhead per job shows. The relay is a separate process (ROLE=relay, RELAY_CONCURRENCY 100, with the bench catalog) running the production build: src/, handlers/ and db/ transpiled by \`.ci/build.ts\` (what \`npm run build\` does for dist/) and the bench's fixture \`bench/service-process.ts\` transpiled the same way, once per bench run, started with plain \`node bench/service-process.js\` (no tsx loader, no flags), as the Docker image starts \`node dist/main.js\`; RSS is its peak resident set (VmRSS) sampled every 100 ms over all runs. Raw: a Worker (concurrency ${WAVE}) sleeping ${HANDLER_MS} ms in a separate process built and started the same way (\`node bench/raw-process.js\`), its peak RSS sampled the same way.`,
     ],
   };
 }

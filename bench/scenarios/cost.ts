@@ -5,6 +5,7 @@
 // subtracted from the per-job figures.
 import { createOrg } from "../../db/queries/orgs.js";
 import { openNodePostgres } from "../../src/runtime/postgres.js";
+import { builtDir } from "../build.js";
 import { type BenchChild, spawnFixture } from "../child.js";
 import { RawBullmq } from "../raw.js";
 import { diffCounts, installRedisCounter, redisCounts, totalOf } from "../redis-counter.js";
@@ -163,7 +164,12 @@ async function rawIdlePerHour(ctx: ScenarioContext, windowMs: number): Promise<C
  * Without it, the relay is measured here (counter inside a ROLE=relay child).
  */
 async function idle(ctx: ScenarioContext, windowMs: number) {
-  const script = runScript("idle-commands.ts", [String(windowMs / 1000), "relay"], {}, windowMs + 180_000);
+  const script = runScript(
+    "idle-commands.ts",
+    [String(windowMs / 1000), "relay"],
+    { BENCH_BUILT_DIR: await builtDir() }, // it starts the relay from this run's build
+    windowMs + 180_000,
+  );
   // Their script waits out ~40 s of start-up before its window; start the raw window about as late.
   const rawRun = sleep(30_000).then(() => rawIdlePerHour(ctx, windowMs));
   const [out, raw] = await Promise.all([script, rawRun]);
@@ -270,10 +276,10 @@ export async function cost(ctx: ScenarioContext): Promise<ScenarioResult> {
   return {
     rows,
     sections: [
-      `**5 cost.** Commands are counted inside each process by wrapping ioredis' \`sendCommand\` (every client: the API's, BullMQ's blocking and command connections, duplicates), so a Lua script is one \`evalsha\` however many calls it makes inside (as Upstash bills it); Postgres statements by wrapping node-postgres' \`Client.query\`. Per job: ${jobs} \`noop\` jobs per run sent as \`POST /v1/jobs\` (${IN_FLIGHT} in flight, default ENQUEUE_RATE_LIMIT, spread over ${ORGS} fresh organizations × 10 users so the default ORG_MAX_ACTIVE 50 is not hit) to the system in a child process (ROLE=all: API + relay + handlers, default settings), until every job is completed, minus the idle traffic measured over ${idleMs / 1000} s just before, divided by the jobs. Raw: \`queue.add\` (same job options) into a Worker (concurrency 100, no-op) in this process, counted the same way. Idle: ${
+      `**5 cost.** Commands are counted inside each process by wrapping ioredis' \`sendCommand\` (every client: the API's, BullMQ's blocking and command connections, duplicates), so a Lua script is one \`evalsha\` however many calls it makes inside (as Upstash bills it); Postgres statements by wrapping node-postgres' \`Client.query\`. Per job: ${jobs} \`noop\` jobs per run sent as \`POST /v1/jobs\` (${IN_FLIGHT} in flight, default ENQUEUE_RATE_LIMIT, spread over ${ORGS} fresh organizations × 10 users so the default ORG_MAX_ACTIVE 50 is not hit) to the system in a child process (ROLE=all: API + relay + handlers, default settings; the production build, \`.ci/build.ts\` plus \`bench/service-process.ts\` transpiled the same way, started with plain \`node bench/service-process.js\`), until every job is completed, minus the idle traffic measured over ${idleMs / 1000} s just before, divided by the jobs. Raw: \`queue.add\` (same job options) into a Worker (concurrency 100, no-op) in this process, counted the same way. Idle: ${
         idleRes.source === "idle-commands.ts"
-          ? "`bench/idle-commands.ts` (the relay's own idle benchmark: `src/main.ts` with ROLE=relay and the real catalog on a private redis-server, DRAIN_DELAY_S 300, STALLED_INTERVAL_MS 15000 (STALLED_IDLE_INTERVAL_MS after 5 idle minutes), RECONCILE_INTERVAL_MS 60000, counting MONITOR lines outside Lua after a 40 s warm-up), run as a child"
-          : "one relay process counted here (ROLE=relay, the real catalog: each job type its own Worker, plus the scheduler's fan-out Worker, the reconciler and the notifier; DRAIN_DELAY_S 30, STALLED_INTERVAL_MS 15000, LOCK_DURATION_MS 30000, RECONCILE_INTERVAL_MS 30000) after a 10 s settle"
+          ? "`bench/idle-commands.ts` (the relay's own idle benchmark: this run's build started with plain `node main.js`, ROLE=relay and the real catalog on a private redis-server, DRAIN_DELAY_S 300, STALLED_INTERVAL_MS 15000 (STALLED_IDLE_INTERVAL_MS after 5 idle minutes), RECONCILE_INTERVAL_MS 60000, counting MONITOR lines outside Lua after a 40 s warm-up), run as a child"
+          : "one relay process counted here (ROLE=relay, `node bench/service-process.js` from the build, the real catalog: each job type its own Worker, plus the scheduler's fan-out Worker, the reconciler and the notifier; DRAIN_DELAY_S 30, STALLED_INTERVAL_MS 15000, LOCK_DURATION_MS 30000, RECONCILE_INTERVAL_MS 30000) after a 10 s settle"
       }, beside one idle raw Worker (drainDelay 30 s, stalledInterval 15 s) over a window of the same length (${idleWindowMs / 1000} s), extrapolated to an hour.`,
       breakdown("Redis commands per job, by command (evalsha by script name)", sysRedis, rawPer),
       breakdown("Postgres statements per job (system)", sysPg, null),

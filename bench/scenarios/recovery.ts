@@ -132,7 +132,7 @@ export async function recovery(ctx: ScenarioContext): Promise<ScenarioResult> {
   return {
     rows,
     sections: [
-      `**7 recovery.** ${JOBS} \`first-slow\` jobs are active in a relay process (ROLE=relay, default LOCK_DURATION_MS 30000 and STALLED_INTERVAL_MS 15000); it is killed with SIGKILL and a new relay process is started at once (its start-up, ~2-5 s here, is included); the figure runs from the kill to the last \`finished_at\`. Each job's lost attempt is recorded as a \`lost\` run and the next attempt answers at once. Raw: a Worker process with the same lock and stalled settings (BullMQ's own stalledInterval default is 30 s), killed the same way, then a new one whose processor returns at once.${ctx.quick ? " (--quick: one run.)" : ""}`,
+      `**7 recovery.** ${JOBS} \`first-slow\` jobs are active in a relay process (ROLE=relay, default LOCK_DURATION_MS 30000 and STALLED_INTERVAL_MS 15000); it is killed with SIGKILL and a new relay process is started at once (its start-up is included); both relay processes run the production build (src/, handlers/, db/ transpiled by \`.ci/build.ts\` as \`npm run build\` does, plus \`bench/service-process.ts\`, once per bench run) started with plain \`node bench/service-process.js\`, no tsx loader; the figure runs from the kill to the last \`finished_at\`. Each job's lost attempt is recorded as a \`lost\` run and the next attempt answers at once. Raw: a Worker process with the same lock and stalled settings (BullMQ's own stalledInterval default is 30 s), killed the same way, then a new one whose processor returns at once; both built and started the same way (\`node bench/raw-process.js\`).${ctx.quick ? " (--quick: one run.)" : ""}`,
     ],
   };
 }
