@@ -163,15 +163,20 @@ async function rawIdlePerHour(ctx: ScenarioContext, windowMs: number): Promise<C
  * on a private redis-server, MONITOR lines outside Lua), beside an idle raw Worker over the same time.
  * Without it, the relay is measured here (counter inside a ROLE=relay child).
  */
+/** Idle: the production setup (cron in QStash) after the relay has slowed its stalled checks (5 idle min). */
+const idleWarmupS = (quick: boolean) => (quick ? 40 : 330);
+
 async function idle(ctx: ScenarioContext, windowMs: number) {
+  const warmupS = idleWarmupS(ctx.quick);
   const script = runScript(
     "idle-commands.ts",
     [String(windowMs / 1000), "relay"],
-    { BENCH_BUILT_DIR: await builtDir() }, // it starts the relay from this run's build
-    windowMs + 180_000,
+    // it starts the relay from this run's build
+    { BENCH_BUILT_DIR: await builtDir(), IDLE_WARMUP_S: String(warmupS), SCHEDULER: "qstash" },
+    windowMs + warmupS * 1000 + 180_000,
   );
-  // Their script waits out ~40 s of start-up before its window; start the raw window about as late.
-  const rawRun = sleep(30_000).then(() => rawIdlePerHour(ctx, windowMs));
+  // Their script waits out its warm-up after start-up before its window; start the raw window about as late.
+  const rawRun = sleep((warmupS - 10) * 1000).then(() => rawIdlePerHour(ctx, windowMs));
   const [out, raw] = await Promise.all([script, rawRun]);
   const parsed = out ? parseIdle(out) : null;
   if (parsed)
@@ -225,7 +230,7 @@ async function idlePerHour(ctx: ScenarioContext, windowMs: number) {
 export async function cost(ctx: ScenarioContext): Promise<ScenarioResult> {
   const jobs = ctx.quick ? 200 : 1000;
   const idleMs = ctx.quick ? 5_000 : 10_000;
-  const idleWindowMs = ctx.quick ? 45_000 : 330_000;
+  const idleWindowMs = ctx.quick ? 45_000 : 300_000;
   const rawRuns = await rawPerJob(ctx, jobs, idleMs);
   const sysRuns = await systemPerJob(ctx, jobs, idleMs);
   const idleRes = await idle(ctx, idleWindowMs);
@@ -278,7 +283,7 @@ export async function cost(ctx: ScenarioContext): Promise<ScenarioResult> {
     sections: [
       `**5 cost.** Commands are counted inside each process by wrapping ioredis' \`sendCommand\` (every client: the API's, BullMQ's blocking and command connections, duplicates), so a Lua script is one \`evalsha\` however many calls it makes inside (as Upstash bills it); Postgres statements by wrapping node-postgres' \`Client.query\`. Per job: ${jobs} \`noop\` jobs per run sent as \`POST /v1/jobs\` (${IN_FLIGHT} in flight, default ENQUEUE_RATE_LIMIT, spread over ${ORGS} fresh organizations × 10 users so the default ORG_MAX_ACTIVE 50 is not hit) to the system in a child process (ROLE=all: API + relay + handlers, default settings; the production build, \`.ci/build.ts\` plus \`bench/service-process.ts\` transpiled the same way, started with plain \`node bench/service-process.js\`), until every job is completed, minus the idle traffic measured over ${idleMs / 1000} s just before, divided by the jobs. Raw: \`queue.add\` (same job options) into a Worker (concurrency 100, no-op) in this process, counted the same way. Idle: ${
         idleRes.source === "idle-commands.ts"
-          ? "`bench/idle-commands.ts` (the relay's own idle benchmark: this run's build started with plain `node main.js`, ROLE=relay and the real catalog on a private redis-server, DRAIN_DELAY_S 300, STALLED_INTERVAL_MS 15000 (STALLED_IDLE_INTERVAL_MS after 5 idle minutes), RECONCILE_INTERVAL_MS 60000, counting MONITOR lines outside Lua after a 40 s warm-up), run as a child"
+          ? `\`bench/idle-commands.ts\` (the relay's own idle benchmark: this run's build started with plain \`node main.js\`, ROLE=relay and the real catalog on a private redis-server, SCHEDULER=qstash (cron in QStash, the production setup), DRAIN_DELAY_S 300, STALLED_INTERVAL_MS 15000 (STALLED_IDLE_INTERVAL_MS after 5 idle minutes), RECONCILE_INTERVAL_MS 60000, counting MONITOR lines outside Lua after a ${idleWarmupS(ctx.quick)} s warm-up, so a full run counts the steady idle state), run as a child`
           : "one relay process counted here (ROLE=relay, `node bench/service-process.js` from the build, the real catalog: each job type its own Worker, plus the scheduler's fan-out Worker, the reconciler and the notifier; DRAIN_DELAY_S 30, STALLED_INTERVAL_MS 15000, LOCK_DURATION_MS 30000, RECONCILE_INTERVAL_MS 30000) after a 10 s settle"
       }, beside one idle raw Worker (drainDelay 30 s, stalledInterval 15 s) over a window of the same length (${idleWindowMs / 1000} s), extrapolated to an hour.`,
       breakdown("Redis commands per job, by command (evalsha by script name)", sysRedis, rawPer),
