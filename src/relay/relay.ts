@@ -152,14 +152,15 @@ export class Relay {
       await Promise.all(this.workers.map((w) => w.close(true)));
     }
     this.subscriber?.disconnect();
+    // Give the organizations' slots back now rather than at lease expiry (not waiting long on a lost Redis).
+    await Promise.race([this.orgCap.sweep(true), new Promise((r) => setTimeout(r, 2_000).unref())]);
   }
 
   private async process(job: Job<QueueJobData>, token?: string): Promise<unknown> {
     const def = this.o.catalog.get(job.name);
-    const jobId = job.id!;
     if (!def) throw new UnrecoverableError(`unknown job type ${job.name}`);
-    const leaseMs = def.timeoutMs + 60_000;
-    if (!(await this.orgCap.acquire(job.data.orgId, jobId, leaseMs))) {
+    const slot = await this.orgCap.acquire(job.data.orgId, def.timeoutMs);
+    if (!slot) {
       // Come back in 2-5 s: long enough that a capped flood does not spin through Redis.
       await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
       throw new DelayedError();
@@ -167,8 +168,7 @@ export class Relay {
     try {
       return await this.run(job, token, def.timeoutMs);
     } finally {
-      // Not awaited: the slot takes its next job while the release rides with the next batch of takes.
-      void this.orgCap.release(job.data.orgId, jobId).catch(() => {});
+      this.orgCap.release(job.data.orgId, slot);
     }
   }
 
