@@ -3,8 +3,8 @@
 
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import { declaredBodyLimit } from "./body-limit.js";
 import type { Catalog } from "./catalog.js";
 import type { Logger, RuntimeAdapter } from "./context.js";
 import type { KitEnv } from "./define.js";
@@ -83,7 +83,7 @@ export function createHandlersApp(opts: { catalog: Catalog; adapter: RuntimeAdap
   // Envelopes are the API's ≤ 256 KB payloads plus a few ids: anything far larger is refused unread.
   app.use(
     "*",
-    bodyLimit({
+    declaredBodyLimit({
       maxSize: MAX_ENVELOPE_BYTES,
       onError: (c) =>
         c.json(errorBody("payload_too_large", `request body over ${MAX_ENVELOPE_BYTES} bytes`), 413),

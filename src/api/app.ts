@@ -1,8 +1,9 @@
 // The HTTP API (Hono + @hono/zod-openapi): request ids, body limit, auth, every /v1 and /admin route,
 // health checks, and one error handler mapping typed errors to `{error: {code, message, fields?}}`.
+
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { declaredBodyLimit } from "../../handlers/kit/body-limit.js";
 import { requestLog } from "../observability/request-log.js";
 import { adminAuth, apiKeyAuth } from "./auth.js";
 import type { ApiDeps, ApiEnv } from "./deps.js";
@@ -37,7 +38,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   // Not around /handlers (ROLE=all mounts them beside the API): the relay logs each attempt already.
   const logRequests = requestLog(deps.log);
   app.use("*", (c, next) => (c.req.path.startsWith("/handlers/") ? next() : logRequests(c, next)));
-  const limit = bodyLimit({
+  const limit = declaredBodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
       throw new ApiError(413, "payload_too_large", `request body over ${MAX_BODY_BYTES} bytes`);

@@ -123,6 +123,33 @@ describe("enqueue and complete", () => {
     } as RequestInit);
     expect(chunked.status).toBe(413);
   });
+
+  test("the handlers refuse an envelope over 1 MB, declared or chunked, before checking its signature", async () => {
+    const big = "z".repeat(1024 * 1024 + 10);
+    const declared = await fetch(`${t.url}/handlers/echo`, {
+      method: "POST",
+      body: big,
+      headers: { "content-type": "application/json" },
+    });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 120; i++) c.enqueue(new TextEncoder().encode("w".repeat(10 * 1024)));
+        c.close();
+      },
+    });
+    const chunked = await fetch(`${t.url}/handlers/echo`, {
+      method: "POST",
+      body: stream,
+      headers: { "content-type": "application/json" },
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    // Under the limit, the same unsigned request reaches the signature check.
+    const small = await fetch(`${t.url}/handlers/echo`, { method: "POST", body: "{}" });
+    expect(small.status).toBe(401);
+  });
 });
 
 describe("retries and the answer table", () => {
