@@ -1,4 +1,6 @@
 // The core pipeline end to end: API → BullMQ (real Redis) → relay → signed HTTP → handler → Postgres.
+import { Readable } from "node:stream";
+import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { eventually } from "../helpers/eventually.js";
 import { jobOf, startTestService, type TestService } from "../helpers/service.js";
@@ -125,30 +127,31 @@ describe("enqueue and complete", () => {
   });
 
   test("the handlers refuse an envelope over 1 MB, declared or chunked, before checking its signature", async () => {
-    const big = "z".repeat(1024 * 1024 + 10);
-    const declared = await fetch(`${t.url}/handlers/echo`, {
-      method: "POST",
-      body: big,
-      headers: { "content-type": "application/json" },
-    });
-    expect(declared.status).toBe(413);
-    expect(((await declared.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
-    const stream = new ReadableStream({
-      start(c) {
-        for (let i = 0; i < 120; i++) c.enqueue(new TextEncoder().encode("w".repeat(10 * 1024)));
-        c.close();
-      },
-    });
-    const chunked = await fetch(`${t.url}/handlers/echo`, {
-      method: "POST",
-      body: stream,
-      headers: { "content-type": "application/json" },
-      duplex: "half",
-    } as RequestInit);
-    expect(chunked.status).toBe(413);
-    // Under the limit, the same unsigned request reaches the signature check.
-    const small = await fetch(`${t.url}/handlers/echo`, { method: "POST", body: "{}" });
-    expect(small.status).toBe(401);
+    // Their own connections: the server answers 413 and closes without reading the rest of the upload.
+    const agent = new Agent();
+    try {
+      const post = (body: string | Readable) =>
+        request(`${t.url}/handlers/echo`, {
+          method: "POST",
+          body,
+          headers: { "content-type": "application/json" },
+          dispatcher: agent,
+        });
+      const declared = await post("z".repeat(1024 * 1024 + 10));
+      expect(declared.statusCode).toBe(413);
+      expect(((await declared.body.json()) as { error: { code: string } }).error.code).toBe(
+        "payload_too_large",
+      );
+      const chunked = await post(Readable.from(Array.from({ length: 120 }, () => "w".repeat(10 * 1024))));
+      expect(chunked.statusCode).toBe(413);
+      await chunked.body.dump();
+      // Under the limit, the same unsigned request reaches the signature check.
+      const small = await post("{}");
+      expect(small.statusCode).toBe(401);
+      await small.body.dump();
+    } finally {
+      await agent.destroy();
+    }
   });
 });
 
