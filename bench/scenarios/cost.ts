@@ -44,6 +44,8 @@ function medianCounts(runs: Counts[]): Counts {
 interface Side {
   redis: Counts;
   pg: Counts;
+  /** Jobs per second the HTTP enqueues arrived at (raw is also fed at this rate, see rawPerJob). */
+  arrivalRate?: number;
 }
 
 async function systemPerJob(ctx: ScenarioContext, jobs: number, idleMs: number): Promise<Side[]> {
@@ -75,6 +77,7 @@ async function systemPerJob(ctx: ScenarioContext, jobs: number, idleMs: number):
         });
         if (res.status !== 202) throw new Error(`enqueue answered ${res.status}: ${await res.text()}`);
       });
+      const arrivalRate = n / ((Date.now() - t0) / 1000);
       await waitUntil(async () => (await liveJobs(client)) === 0, "cost jobs to finish", 300_000, 100);
       await sleep(SETTLE_MS);
       const after = await child.counts();
@@ -84,6 +87,7 @@ async function systemPerJob(ctx: ScenarioContext, jobs: number, idleMs: number):
       return {
         redis: perJob(diffCounts(after.redis, before.redis), scale(i.redis, 1 / idleDur), dur, n),
         pg: perJob(diffCounts(after.pg, before.pg), scale(i.pg, 1 / idleDur), dur, n),
+        arrivalRate,
       };
     };
     await env.resetJobs(); // jobs left by earlier scenarios would never finish here
@@ -109,7 +113,17 @@ async function systemPerJob(ctx: ScenarioContext, jobs: number, idleMs: number):
   }
 }
 
-async function rawPerJob(ctx: ScenarioContext, jobs: number, idleMs: number): Promise<Counts[]> {
+/**
+ * Raw BullMQ's commands per job: adds with IN_FLIGHT in flight (as fast as they go), or, with `ratePerS`,
+ * open loop at that rate (the system's arrival rate: a Worker that drains faster than jobs arrive fetches
+ * each one with its own moveToActive instead of getting it from the previous moveToFinished).
+ */
+async function rawPerJob(
+  ctx: ScenarioContext,
+  jobs: number,
+  idleMs: number,
+  ratePerS?: number,
+): Promise<Counts[]> {
   installRedisCounter();
   const raw = await RawBullmq.open(ctx.env.redisUrl, ctx.env.nextPrefix("raw-cost"));
   let done = 0;
@@ -122,7 +136,15 @@ async function rawPerJob(ctx: ScenarioContext, jobs: number, idleMs: number): Pr
       done = 0;
       const before = redisCounts();
       const t0 = Date.now();
-      await pool(n, IN_FLIGHT, () => raw.add());
+      if (ratePerS) {
+        const pending: Promise<unknown>[] = [];
+        for (let i = 0; i < n; i++) {
+          const due = t0 + (i * 1000) / ratePerS;
+          if (due > Date.now()) await sleep(due - Date.now());
+          pending.push(raw.add());
+        }
+        await Promise.all(pending);
+      } else await pool(n, IN_FLIGHT, () => raw.add());
       await waitUntil(() => done >= n, "raw cost jobs", 300_000, 20);
       await sleep(SETTLE_MS);
       const window = diffCounts(redisCounts(), before);
@@ -135,7 +157,9 @@ async function rawPerJob(ctx: ScenarioContext, jobs: number, idleMs: number): Pr
     const runs: Counts[] = [];
     for (let r = 0; r < ctx.runs; r++) {
       runs.push(await runOnce(jobs, idle, idleMs));
-      ctx.log(`  raw run ${r + 1}: ${fmt(totalOf(runs.at(-1)!))} Redis commands/job`);
+      ctx.log(
+        `  raw run ${r + 1}${ratePerS ? ` (at ${fmt(ratePerS)} jobs/s)` : ""}: ${fmt(totalOf(runs.at(-1)!))} Redis commands/job`,
+      );
     }
     return runs;
   } finally {
@@ -233,6 +257,8 @@ export async function cost(ctx: ScenarioContext): Promise<ScenarioResult> {
   const idleWindowMs = ctx.quick ? 45_000 : 300_000;
   const rawRuns = await rawPerJob(ctx, jobs, idleMs);
   const sysRuns = await systemPerJob(ctx, jobs, idleMs);
+  const arrival = median(sysRuns.map((r) => r.arrivalRate ?? 0));
+  const pacedRuns = await rawPerJob(ctx, jobs, idleMs, arrival);
   const idleRes = await idle(ctx, idleWindowMs);
   const rawPer = medianCounts(rawRuns);
   const sysRedis = medianCounts(sysRuns.map((r) => r.redis));
@@ -251,6 +277,14 @@ export async function cost(ctx: ScenarioContext): Promise<ScenarioResult> {
       compare: "ratio",
       target: "≤ 1.2 × raw",
       pass: sysTotal <= 1.2 * rawTotal,
+    },
+    {
+      scenario: s,
+      metric: `Redis commands per job, raw fed at the system's arrival rate (${Math.round(arrival)} jobs/s)`,
+      unit: "",
+      system: sysTotal,
+      raw: median(pacedRuns.map(totalOf)),
+      compare: "ratio",
     },
     {
       scenario: s,
@@ -281,12 +315,17 @@ export async function cost(ctx: ScenarioContext): Promise<ScenarioResult> {
   return {
     rows,
     sections: [
-      `**5 cost.** Commands are counted inside each process by wrapping ioredis' \`sendCommand\` (every client: the API's, BullMQ's blocking and command connections, duplicates), so a Lua script is one \`evalsha\` however many calls it makes inside (as Upstash bills it); Postgres statements by wrapping node-postgres' \`Client.query\`. Per job: ${jobs} \`noop\` jobs per run sent as \`POST /v1/jobs\` (${IN_FLIGHT} in flight, default ENQUEUE_RATE_LIMIT, spread over ${ORGS} fresh organizations × 10 users so the default ORG_MAX_ACTIVE 50 is not hit) to the system in a child process (ROLE=all: API + relay + handlers, default settings; the production build, \`.ci/build.ts\` plus \`bench/service-process.ts\` transpiled the same way, started with plain \`node bench/service-process.js\`), until every job is completed, minus the idle traffic measured over ${idleMs / 1000} s just before, divided by the jobs. Raw: \`queue.add\` (same job options) into a Worker (concurrency 100, no-op) in this process, counted the same way. Idle: ${
+      `**5 cost.** Commands are counted inside each process by wrapping ioredis' \`sendCommand\` (every client: the API's, BullMQ's blocking and command connections, duplicates), so a Lua script is one \`evalsha\` however many calls it makes inside (as Upstash bills it); Postgres statements by wrapping node-postgres' \`Client.query\`. Per job: ${jobs} \`noop\` jobs per run sent as \`POST /v1/jobs\` (${IN_FLIGHT} in flight, default ENQUEUE_RATE_LIMIT, spread over ${ORGS} fresh organizations × 10 users so the default ORG_MAX_ACTIVE 50 is not hit) to the system in a child process (ROLE=all: API + relay + handlers, default settings; the production build, \`.ci/build.ts\` plus \`bench/service-process.ts\` transpiled the same way, started with plain \`node bench/service-process.js\`), until every job is completed, minus the idle traffic measured over ${idleMs / 1000} s just before, divided by the jobs. Raw: \`queue.add\` (same job options) into a Worker (concurrency 100, no-op) in this process, counted the same way, ${IN_FLIGHT} adds in flight (faster than the system's HTTP enqueues: the Worker mostly gets its next job from the previous \`moveToFinished\`); then again open loop at the system's measured arrival rate (${Math.round(arrival)} jobs/s), where it drains faster than jobs arrive and fetches most with their own \`moveToActive\`, as the relay does. Idle: ${
         idleRes.source === "idle-commands.ts"
           ? `\`bench/idle-commands.ts\` (the relay's own idle benchmark: this run's build started with plain \`node main.js\`, ROLE=relay and the real catalog on a private redis-server, SCHEDULER=qstash (cron in QStash, the production setup), DRAIN_DELAY_S 300, STALLED_INTERVAL_MS 15000 (STALLED_IDLE_INTERVAL_MS after 5 idle minutes), RECONCILE_INTERVAL_MS 60000, counting MONITOR lines outside Lua after a ${idleWarmupS(ctx.quick)} s warm-up, so a full run counts the steady idle state), run as a child`
           : "one relay process counted here (ROLE=relay, `node bench/service-process.js` from the build, the real catalog: each job type its own Worker, plus the scheduler's fan-out Worker, the reconciler and the notifier; DRAIN_DELAY_S 30, STALLED_INTERVAL_MS 15000, LOCK_DURATION_MS 30000, RECONCILE_INTERVAL_MS 30000) after a 10 s settle"
       }, beside one idle raw Worker (drainDelay 30 s, stalledInterval 15 s) over a window of the same length (${idleWindowMs / 1000} s), extrapolated to an hour.`,
       breakdown("Redis commands per job, by command (evalsha by script name)", sysRedis, rawPer),
+      breakdown(
+        `Redis commands per job, by command, raw fed at the system's arrival rate (${Math.round(arrival)} jobs/s)`,
+        sysRedis,
+        medianCounts(pacedRuns),
+      ),
       breakdown("Postgres statements per job (system)", sysPg, null),
       breakdown("Idle Redis commands per hour, by command", idleRes.system, idleRes.raw, 0),
       ...(idleRes.byQueue
