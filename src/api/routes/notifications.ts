@@ -7,8 +7,6 @@ import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { errorResponses, json, LimitSchema, listOf } from "../schemas.js";
 
-export { notificationView };
-
 const NotificationSchema = z
   .object({
     id: z.string(),
