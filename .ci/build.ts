@@ -1,4 +1,5 @@
-// `npm run build [-- outdir]`: transpiles src/, handlers/ and db/ to dist/ file by file with esbuild (no bundling, so
+// `npm run build [-- outdir [extra dirs…]]`: transpiles src/, handlers/ and db/ (and any extra source folders, e.g.
+// bench/ for the bench's child processes) to dist/ file by file with esbuild (no bundling, so
 // import.meta.url paths such as db/migrations keep working), copies the migrations, and writes
 // dist/main.js, the entry the Docker image runs with plain `node dist/main.js`. Types are checked by
 // `npm run typecheck`, not here.
@@ -9,6 +10,7 @@ import { build } from "esbuild";
 const ROOT = resolve(import.meta.dirname, "..");
 /** dist/ by default; tests pass a directory inside the repo (so node_modules still resolves). */
 const OUT = resolve(ROOT, process.argv[2] ?? "dist");
+const EXTRA = process.argv.slice(3);
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
@@ -19,7 +21,7 @@ function sources(dir: string): string[] {
 }
 
 rmSync(OUT, { recursive: true, force: true });
-const entryPoints = ["src", "handlers", "db"].flatMap(sources);
+const entryPoints = ["src", "handlers", "db", ...EXTRA].flatMap(sources);
 await build({
   absWorkingDir: ROOT,
   entryPoints,
