@@ -119,14 +119,19 @@ describe("shared round trips", () => {
 describe("selfClockingBatch", () => {
   test("calls made while a batch is in flight leave together; a bad item fails alone", async () => {
     const batches: number[][] = [];
+    let firstStarted = () => {};
+    const started = new Promise<void>((resolve) => {
+      firstStarted = resolve;
+    });
     const loader = selfClockingBatch<number, number>(async (items) => {
       batches.push([...items]);
-      await new Promise((r) => setTimeout(r, 20));
+      firstStarted();
+      await new Promise((r) => setTimeout(r, 20)); // the round trip
       if (items.includes(13)) throw new Error("13 is refused");
       return items.map((i) => i * 2);
     });
     const first = loader.load(1);
-    await new Promise((r) => setTimeout(r, 5)); // the first batch is in flight
+    await started; // the first batch is in flight
     const rest = [2, 3, 13, 4].map((i) =>
       loader.load(i).then(
         (v) => v,
