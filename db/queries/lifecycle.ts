@@ -56,11 +56,6 @@ export async function activateJobs(db: Db, ids: readonly string[]): Promise<(Act
   return ids.map((id) => byId.get(id) ?? null);
 }
 
-export async function activateJob(db: Db, id: string): Promise<Activation | null> {
-  const [one] = await activateJobs(db, [id]);
-  return one ?? null;
-}
-
 export interface RunRecord {
   id: string;
   attempt: number;
@@ -157,16 +152,6 @@ export async function finishAttempts(db: Db, items: readonly Finish[]): Promise<
   return items.map((i) => byId.get(i.jobId) ?? null);
 }
 
-/** One finish (see finishAttempts). */
-export async function finishAttempt(
-  db: Db,
-  jobId: string,
-  run: RunRecord,
-  u: FinishUpdate,
-): Promise<JobRow | null> {
-  const [one] = await finishAttempts(db, [{ jobId, run, update: u }]);
-  return one ?? null;
-}
 /** Whether a run was recorded (a status write whose reply was lost may have committed). */
 export async function runRecorded(db: Db, runId: string): Promise<boolean> {
   const res = await db.execute(sql`select 1 from job_runs where id = ${runId}`);

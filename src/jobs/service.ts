@@ -81,7 +81,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export class JobsService {
   private readonly fairness: FairPriorities;
-  /** First inserts of concurrent enqueues share a statement (conflicts then take the one-by-one path). */
+  /** Inserts of concurrent enqueues share a statement. */
   private readonly inserts;
 
   constructor(private readonly deps: JobsDeps) {
@@ -183,7 +183,7 @@ export class JobsService {
   ): Promise<EnqueueResult> {
     const { db } = this.deps;
     for (let i = 0; i < 3; i++) {
-      const inserted = i === 0 ? await this.inserts.load(row) : await q.insertJob(db, row);
+      const inserted = await this.inserts.load(row);
       if (inserted) return { job: inserted, created: true };
       if (input.idempotencyKey) {
         const prior = await q.findByIdempotencyKey(db, input.orgId, input.idempotencyKey);

@@ -105,7 +105,7 @@ export class Relay {
         concurrency,
         lockDuration: this.o.lockDurationMs,
         stalledInterval: this.o.stalledIntervalMs,
-        // Lost attempts are counted in Postgres (activateJob); BullMQ must not fail stalled jobs itself.
+        // Lost attempts are counted in Postgres (activateJobs); BullMQ must not fail stalled jobs itself.
         maxStalledCount: 1000,
         drainDelay: this.o.drainDelayS,
         removeOnComplete: KEEP_COMPLETED,
