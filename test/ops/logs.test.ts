@@ -66,6 +66,20 @@ async function enqueue(payload: unknown, headers: Record<string, string> = {}) {
   };
 }
 
+/** A logger set up like the service's, writing into an array. */
+function capturingLogger() {
+  const lines: string[] = [];
+  const log = createLogger({
+    destination: new Writable({
+      write(chunk, _e, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  return { log, lines };
+}
+
 const parsed = () =>
   t.logs.flatMap((l) => l.split("\n").filter(Boolean)).map((l) => JSON.parse(l) as Record<string, unknown>);
 
@@ -122,15 +136,7 @@ describe("secrets never reach the logs", () => {
     await eventually(async () => (await jobOf(t, crash.id)).status === "failed", { timeoutMs: 15_000 });
 
     // A careless dump of the whole config and of request headers, through the same logger setup.
-    const extra: string[] = [];
-    const careless = createLogger({
-      destination: new Writable({
-        write(chunk, _e, done) {
-          extra.push(String(chunk));
-          done();
-        },
-      }),
-    });
+    const { log: careless, lines: extra } = capturingLogger();
     careless.info({ config: t.service.config }, "careless config dump");
     careless.info(
       { headers: { authorization: `Bearer ${OAUTH_TOKEN}`, cookie: `session=${OAUTH_TOKEN}` } },
@@ -165,21 +171,39 @@ describe("secrets never reach the logs", () => {
     }
   });
 
+  test("values under secret keys are censored by key, whatever they look like, without touching the caller's object", () => {
+    const { log, lines } = capturingLogger();
+    // Values no text pattern would recognise: only their keys say they are secrets.
+    const fields = {
+      jobId: "job_1",
+      apiKey: "opaque-one",
+      req: { method: "GET", headers: { Authorization: "opaque-two", "x-request-id": "r1" } },
+      accounts: [{ id: "a1", accessToken: "opaque-three" }],
+      upstream: { privateKey: "opaque-four", host: "db.internal" },
+    };
+    const before = structuredClone(fields);
+    log.info(fields, "dump");
+    log.child({ signingKey: "opaque-five", role: "relay" }).info({ clientSecret: "opaque-six" }, "child");
+    expect(fields).toEqual(before);
+    const [dump, child] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(dump).toMatchObject({
+      jobId: "job_1",
+      apiKey: "[redacted]",
+      req: { method: "GET", headers: { Authorization: "[redacted]", "x-request-id": "r1" } },
+      accounts: [{ id: "a1", accessToken: "[redacted]" }],
+      upstream: { privateKey: "[redacted]", host: "db.internal" },
+    });
+    expect(child).toMatchObject({ role: "relay", signingKey: "[redacted]", clientSecret: "[redacted]" });
+    expect(lines.join("")).not.toMatch(/opaque-/);
+  });
+
   test("a database password in DATABASE_URL is kept out of config dumps", () => {
     const config = parseConfig({
       DATABASE_URL: `postgres://app:${DB_PASSWORD}@db.internal:5432/app`,
       ADMIN_TOKEN,
     });
     rememberSecrets(configSecrets(config));
-    const lines: string[] = [];
-    const log = createLogger({
-      destination: new Writable({
-        write(chunk, _e, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    });
+    const { log, lines } = capturingLogger();
     log.info({ config: redactConfig(config) }, "configuration");
     log.info({ raw: config }, "raw");
     log.error({ err: `ECONNREFUSED postgres://app:${DB_PASSWORD}@db.internal:5432/app` }, "pg down");
