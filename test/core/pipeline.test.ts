@@ -33,6 +33,7 @@ async function runsOf(id: string) {
         httpStatus: number | null;
         startedAt: string;
         finishedAt: string;
+        error: { code: string | null; message: string | null } | null;
       }[];
     }
   ).items;
@@ -213,7 +214,7 @@ describe("retries and the answer table", () => {
       return j.status === "completed" ? j : null;
     });
     const runs = await runsOf(body.job.id);
-    expect(runs[0]).toMatchObject({ outcome: "retry" });
+    expect(runs[0]).toMatchObject({ outcome: "retry", error: { code: "timeout" } });
     expect(job.attempts).toBe(2);
   });
 
