@@ -125,11 +125,14 @@ export const notifications = pgTable(
     deliveredAt: ts("delivered_at"),
     webhookDeliveredAt: ts("webhook_delivered_at"),
     webhookAttempts: integer("webhook_attempts").notNull().default(0),
+    /** When the webhook sender may next try it: now at insert, leased while sent, then after each failure's wait. */
+    webhookNextAt: ts("webhook_next_at").defaultNow(),
     readAt: ts("read_at"),
   },
   (t) => [
     index("notifications_user").on(t.orgId, t.userId, t.createdAt),
     index("notifications_undelivered").on(t.createdAt).where(sql`delivered_at is null`),
+    index("notifications_webhook_due").on(t.webhookNextAt).where(sql`webhook_delivered_at is null`),
   ],
 );
 

@@ -1,51 +1,64 @@
-// The notifications outbox seen by the webhook sender: rows not yet accepted by the app's webhook whose
-// next attempt is due (attempt n is due `cumulativeMs[n]` after the row was created), claimed skip-locked.
-import { and, isNull, lt, sql } from "drizzle-orm";
+// The notifications outbox seen by the webhook sender: rows the app's webhook has not accepted whose
+// `webhook_next_at` has come. A claim leases rows (attempt counted, next_at pushed past the request's
+// deadline) in one short statement, so no transaction stays open while the app is called; the outcome
+// then either records the delivery or sets the wait before the next attempt, counted from this one.
+import { sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { notifications } from "../schema.js";
 import type { NotificationRow } from "./notifications.js";
-
-export type WebhookResult = "delivered" | "failed";
+import { mapRow, rowsOf } from "./rows.js";
 
 /**
- * Claims up to `limit` due rows in one transaction, calls `send` for each, and records the attempt: a
- * delivered row gets `webhook_delivered_at` and is never sent again; a failed one waits for its next slot.
- * Returns how many rows were attempted.
+ * Leases up to `limit` due rows (oldest first; rows leased by another sender are skipped) for `leaseMs`
+ * and counts the attempt. Rows past `maxAttempts` or older than `maxAgeMs` are left alone.
  */
-export async function sendDueWebhooks(
+export async function claimDueWebhooks(
   db: Db,
-  opts: { cumulativeMs: readonly number[]; maxAgeMs: number; limit?: number },
-  send: (row: NotificationRow) => Promise<WebhookResult>,
-): Promise<number> {
-  const max = opts.cumulativeMs.length;
-  const schedule = sql.raw(
-    `array[${opts.cumulativeMs.map((n) => Math.max(0, Math.round(n))).join(",")}]::bigint[]`,
-  );
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .select()
-      .from(notifications)
-      .where(
-        and(
-          isNull(notifications.webhookDeliveredAt),
-          lt(notifications.webhookAttempts, max),
-          sql`${notifications.createdAt} > now() - ${opts.maxAgeMs} * interval '1 millisecond'`,
-          sql`${notifications.createdAt} + (${schedule})[${notifications.webhookAttempts} + 1] * interval '1 millisecond' <= now()`,
-        ),
-      )
-      .orderBy(notifications.createdAt)
-      .limit(opts.limit ?? 20)
-      .for("update", { skipLocked: true });
-    for (const row of rows) {
-      const result = await send(row);
-      await tx
-        .update(notifications)
-        .set({
-          webhookAttempts: sql`${notifications.webhookAttempts} + 1`,
-          ...(result === "delivered" ? { webhookDeliveredAt: sql`now()` } : {}),
-        })
-        .where(sql`${notifications.id} = ${row.id}`);
-    }
-    return rows.length;
-  });
+  opts: { maxAttempts: number; maxAgeMs: number; leaseMs: number; limit?: number },
+): Promise<NotificationRow[]> {
+  const res = await db.execute(sql`
+    update notifications n
+    set webhook_attempts = n.webhook_attempts + 1,
+      webhook_next_at = now() + ${opts.leaseMs} * interval '1 millisecond'
+    where n.id in (
+      select id from notifications
+      where webhook_delivered_at is null and webhook_next_at <= now()
+        and webhook_attempts < ${opts.maxAttempts}
+        and created_at > now() - ${opts.maxAgeMs} * interval '1 millisecond'
+      order by webhook_next_at
+      limit ${opts.limit ?? 20}
+      for update skip locked
+    )
+    returning n.*`);
+  return rowsOf(res)
+    .map((raw) => mapRow(notifications, raw))
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+export interface WebhookOutcome {
+  id: string;
+  /** The attempt this outcome is for (the row's `webhookAttempts` after the claim). */
+  attempt: number;
+  delivered: boolean;
+  /** After a failure: the wait before the next attempt, or null when this was the last one. */
+  nextInMs: number | null;
+}
+
+/** Records the outcomes of claimed rows; a row claimed again meanwhile (its lease ran out) is left as is. */
+export async function recordWebhookOutcomes(db: Db, outcomes: readonly WebhookOutcome[]): Promise<void> {
+  if (!outcomes.length) return;
+  const rows = outcomes.map((o) => ({
+    id: o.id,
+    attempt: o.attempt,
+    delivered: o.delivered,
+    next_in_ms: o.nextInMs,
+  }));
+  await db.execute(sql`
+    update notifications n
+    set webhook_delivered_at = case when v.delivered then now() end,
+      webhook_next_at = case when v.delivered or v.next_in_ms is null then null
+        else now() + v.next_in_ms * interval '1 millisecond' end
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as v(id text, attempt int, delivered boolean, next_in_ms bigint)
+    where n.id = v.id and n.webhook_attempts = v.attempt and n.webhook_delivered_at is null`);
 }

@@ -1,9 +1,11 @@
 // The app's webhook (NOTIFY_WEBHOOK_URL): every notification is POSTed once, signed (webhook-signature.ts),
-// retried with backoff until a 2xx. Runs beside the SSE notifier on the relay role; several may run (rows
-// are claimed skip-locked) and each accepted delivery is recorded on the row, so it is never sent twice.
+// retried with backoff until a 2xx, each wait counted from the failed attempt. Runs beside the SSE notifier
+// on the relay role; several may run: due rows are leased skip-locked for the request's deadline (no
+// transaction open while the app is called) and each accepted delivery is recorded, so it is never sent
+// twice. A sender killed mid-request leaves a lease that runs out, and the row is tried again.
 import type { Db } from "../../db/client.js";
 import type { NotificationRow } from "../../db/queries/notifications.js";
-import { sendDueWebhooks, type WebhookResult } from "../../db/queries/webhooks.js";
+import { claimDueWebhooks, recordWebhookOutcomes, type WebhookOutcome } from "../../db/queries/webhooks.js";
 import type { Logger } from "../logger.js";
 import { PollLoop } from "../runtime/poll-loop.js";
 import { notificationView } from "./view.js";
@@ -35,14 +37,15 @@ export function webhookBody(row: NotificationRow) {
   };
 }
 
+/** A leased row outlives its request's deadline by this much before another sender may take it. */
+const LEASE_MARGIN_MS = 30_000;
+
 export class WebhookSender {
   private readonly loop: PollLoop;
-  private readonly cumulativeMs: number[];
+  private readonly delays: readonly number[];
 
   constructor(private readonly o: WebhookOptions) {
-    const delays = o.retryDelaysMs ?? DEFAULT_WEBHOOK_DELAYS_MS;
-    this.cumulativeMs = [0];
-    for (const d of delays) this.cumulativeMs.push(this.cumulativeMs.at(-1)! + d);
+    this.delays = o.retryDelaysMs ?? DEFAULT_WEBHOOK_DELAYS_MS;
     this.loop = new PollLoop(() => this.tick(), {
       intervalMs: o.intervalMs ?? 500,
       log: o.log,
@@ -54,22 +57,29 @@ export class WebhookSender {
     this.loop.start();
   }
 
-  /** Sends every due notification now; returns how many were attempted. */
+  /** Sends every due notification now (up to 20 requests at a time); returns how many were attempted. */
   async tick(): Promise<number> {
-    const maxAgeMs = this.cumulativeMs.at(-1)! + 24 * 3600 * 1000;
+    const claim = {
+      maxAttempts: 1 + this.delays.length,
+      // Older rows are not sent any more: the whole schedule plus a day for an outage.
+      maxAgeMs: this.delays.reduce((a, b) => a + b, 0) + 24 * 3600 * 1000,
+      leaseMs: (this.o.timeoutMs ?? 10_000) + LEASE_MARGIN_MS,
+      limit: 20,
+    };
     let total = 0;
     for (;;) {
-      const n = await sendDueWebhooks(this.o.db, { cumulativeMs: this.cumulativeMs, maxAgeMs }, (row) =>
-        this.send(row),
-      );
-      total += n;
-      if (n < 20 || this.loop.isStopped) return total;
+      const rows = await claimDueWebhooks(this.o.db, claim);
+      const outcomes = await Promise.all(rows.map((row) => this.send(row)));
+      await recordWebhookOutcomes(this.o.db, outcomes);
+      total += rows.length;
+      if (rows.length < claim.limit || this.loop.isStopped) return total;
     }
   }
 
-  private async send(row: NotificationRow): Promise<WebhookResult> {
+  /** The row as claimed: `webhookAttempts` already counts this attempt. */
+  private async send(row: NotificationRow): Promise<WebhookOutcome> {
     const body = JSON.stringify(webhookBody(row));
-    const attempt = row.webhookAttempts + 1;
+    const attempt = row.webhookAttempts;
     const log = { notificationId: row.id, jobId: row.jobId, attempt };
     try {
       const res = await (this.o.fetch ?? fetch)(this.o.url, {
@@ -87,22 +97,21 @@ export class WebhookSender {
       await res.body?.cancel().catch(() => {});
       if (res.ok) {
         this.o.log.info({ ...log, status: res.status }, "webhook delivered");
-        return "delivered";
+        return { id: row.id, attempt, delivered: true, nextInMs: null };
       }
-      this.failed(log, `HTTP ${res.status}`);
+      return this.failed(log, `HTTP ${res.status}`);
     } catch (err) {
       const e = err as Error & { cause?: { message?: string } };
-      this.failed(log, e.cause?.message ?? e.message);
+      return this.failed(log, e.cause?.message ?? e.message);
     }
-    return "failed";
   }
 
-  private failed(log: { notificationId: string; attempt: number }, reason: string) {
-    const last = log.attempt >= this.cumulativeMs.length;
-    const nextInMs = last ? null : this.cumulativeMs[log.attempt]! - this.cumulativeMs[log.attempt - 1]!;
-    if (last)
+  private failed(log: { notificationId: string; attempt: number }, reason: string): WebhookOutcome {
+    const nextInMs = this.delays[log.attempt - 1] ?? null;
+    if (nextInMs === null)
       this.o.log.error({ ...log, reason }, "webhook gave up: the app never accepted this notification");
     else this.o.log.warn({ ...log, reason, nextInMs }, "webhook attempt failed");
+    return { id: log.notificationId, attempt: log.attempt, delivered: false, nextInMs };
   }
 
   stop(): Promise<void> {

@@ -1,15 +1,19 @@
 // The notifications webhook through the real service: a local receiver verifies the signature and gets
-// each notification exactly once, also when it fails twice first and when two senders run at once.
+// each notification exactly once, also when it fails twice first and when two senders run at once; on a
+// database of their own: retry waits counted from the failed attempt, parallel sends, a dead sender's lease.
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { insertNotification } from "../../db/queries/notifications.js";
+import { createOrg } from "../../db/queries/orgs.js";
 import { rowsOf } from "../../db/queries/rows.js";
+import { claimDueWebhooks } from "../../db/queries/webhooks.js";
 import { createLogger } from "../../src/logger.js";
 import { WebhookSender } from "../../src/notifier/webhook.js";
 import { verifyWebhookSignature } from "../../src/notifier/webhook-signature.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { eventually } from "../helpers/eventually.js";
 import { jobOf, startTestService, type TestService } from "../helpers/service.js";
 
@@ -153,5 +157,121 @@ describe("notification webhook", () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe("webhook retries on their own database (one sender, a scripted receiver)", () => {
+  interface Hit {
+    id: string;
+    attempt: number;
+    receivedAt: number;
+    answeredAt: number;
+    status: number;
+  }
+  /** Per notification id, the answers for attempts 1, 2, ... (then 200 at once). */
+  const script = new Map<string, { delayMs: number; status: number }[]>();
+  const hits: Hit[] = [];
+  let server: Server;
+  let hookUrl = "";
+  let db: TestDatabase;
+  let orgId = "";
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const receivedAt = Date.now();
+      let raw = "";
+      req.on("data", (c) => {
+        raw += c;
+      });
+      req.on("end", () => {
+        const id = (JSON.parse(raw) as { id: string }).id;
+        const attempt = Number(req.headers["x-flywheel-attempt"]);
+        const answer = script.get(id)?.[attempt - 1] ?? { delayMs: 0, status: 200 };
+        setTimeout(() => {
+          hits.push({ id, attempt, receivedAt, answeredAt: Date.now(), status: answer.status });
+          res.writeHead(answer.status).end();
+        }, answer.delayMs);
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+    db = await createTestDatabase();
+    orgId = (await createOrg(db.db, "webhook-retries")).org.id;
+  });
+  afterAll(async () => {
+    await db?.close();
+    await new Promise((ok) => server.close(ok));
+  });
+
+  function sender(retryDelaysMs: number[]) {
+    const s = new WebhookSender({
+      url: hookUrl,
+      secret: SECRET,
+      db: db.db,
+      log: createLogger({ level: "silent" }),
+      retryDelaysMs,
+      intervalMs: 20,
+      timeoutMs: 5_000,
+    });
+    s.start();
+    return s;
+  }
+  const notifyHere = (message: string) =>
+    insertNotification(db.db, { orgId, userId: "u1", kind: "test", title: "t", message });
+
+  test("the wait before a retry counts from the failed attempt, not from the notification's creation", async () => {
+    const row = await notifyHere("slow then failing");
+    // Attempt 1 answers 500 after 1.2 s, longer than the 0.8 s wait: counted from creation, attempt 2
+    // would go out at once.
+    script.set(row.id, [{ delayMs: 1_200, status: 500 }]);
+    const s = sender([800]);
+    try {
+      await eventually(() => hits.some((h) => h.id === row.id && h.status === 200), { timeoutMs: 10_000 });
+    } finally {
+      await s.stop();
+    }
+    const [first, second] = hits.filter((h) => h.id === row.id);
+    expect([first?.attempt, second?.attempt]).toEqual([1, 2]);
+    expect(second!.receivedAt - first!.answeredAt).toBeGreaterThanOrEqual(790);
+  });
+
+  test("one slow receiver answer does not hold back the notifications claimed with it", async () => {
+    const slow = await notifyHere("slow");
+    const quick = await notifyHere("quick");
+    script.set(slow.id, [{ delayMs: 1_500, status: 200 }]);
+    const s = sender([800]);
+    try {
+      await eventually(() => hits.some((h) => h.id === slow.id), { timeoutMs: 10_000 });
+    } finally {
+      await s.stop();
+    }
+    const q = hits.find((h) => h.id === quick.id)!;
+    const sl = hits.find((h) => h.id === slow.id)!;
+    // Sent side by side: the quick one was answered while the slow one was still being waited for.
+    expect(q.answeredAt).toBeLessThan(sl.answeredAt);
+    expect(q.receivedAt).toBeLessThan(sl.answeredAt);
+  });
+
+  test("a row claimed by a sender that died is sent again once its lease runs out, once", async () => {
+    const row = await notifyHere("orphaned");
+    // A sender claimed it (attempt 1 counted, leased for 300 ms) and died before sending.
+    const claimed = await claimDueWebhooks(db.db, { maxAttempts: 2, maxAgeMs: 60_000, leaseMs: 300 });
+    expect(claimed.map((r) => r.id)).toContain(row.id);
+    const s = sender([800]);
+    try {
+      await eventually(() => hits.some((h) => h.id === row.id), { timeoutMs: 10_000 });
+      // Delivered: not sent again by the next ticks.
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await s.stop();
+    }
+    expect(hits.filter((h) => h.id === row.id).map((h) => [h.attempt, h.status])).toEqual([[2, 200]]);
+    const [stored] = rowsOf(
+      await db.db.execute(
+        sql`select webhook_attempts, webhook_delivered_at, webhook_next_at from notifications where id = ${row.id}`,
+      ),
+    );
+    expect(stored).toMatchObject({ webhook_attempts: 2, webhook_next_at: null });
+    expect(stored!.webhook_delivered_at).not.toBeNull();
   });
 });

@@ -1,0 +1,2 @@
+ALTER TABLE "notifications" ADD COLUMN "webhook_next_at" timestamp with time zone DEFAULT now();--> statement-breakpoint
+CREATE INDEX "notifications_webhook_due" ON "notifications" USING btree ("webhook_next_at") WHERE webhook_delivered_at is null;
