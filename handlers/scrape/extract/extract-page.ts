@@ -1,6 +1,7 @@
 // A web page → one context item's fields: metadata (title, description, canonical URL, published
 // date) and the main readable text without navigation, headers, footers, ads, cookie banners or scripts.
 import { type CheerioAPI, load } from "cheerio/slim";
+import { boundNesting } from "./bound-nesting.js";
 import { flattenDeep } from "./dom.js";
 import { extractMainText } from "./main-text.js";
 import { extractMetadata, type PageMetadata } from "./metadata.js";
@@ -10,8 +11,9 @@ export interface ExtractedPage extends PageMetadata {
 }
 
 export function extractPage(html: string, pageUrl: string): ExtractedPage {
+  const bounded = boundNesting(html);
   const parse = () => {
-    const $ = load(html);
+    const $ = load(bounded);
     flattenDeep($.root().get(0)!);
     return $;
   };

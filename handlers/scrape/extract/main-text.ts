@@ -15,6 +15,7 @@ import {
   measureText,
   removeNode,
   tagName,
+  textStats,
 } from "./dom.js";
 import { htmlToText } from "./html-text.js";
 import { normalizeDivs } from "./normalize.js";
@@ -166,19 +167,23 @@ function prune(body: Element, flags: Flags, title: string | null): void {
   }
 }
 
+/** Commas in the scripts a page may use (each one scores a point, as in Readability). */
+const COMMAS = /[,،﹐︐︑⹀⸲，]/;
+
 function pickTop(body: Element, flags: Flags): { top: Element; scores: Map<Element, number> } | null {
   const scores = new Map<Element, number>();
   const blocky = withBlockDescendants(body);
   const init = (el: Element) => {
     if (!scores.has(el)) scores.set(el, baseScore(el) + classWeight(el, flags));
   };
+  const texts = textStats(body, COMMAS);
   for (const el of allElements(body)) {
     const name = el.name;
     const scored = SCORED_TAGS.has(name) || (name === "div" && !blocky.has(el));
     if (!scored) continue;
-    const text = innerText(el);
+    const text = texts.get(el)!;
     if (text.length < 25) continue;
-    const score = 1 + text.split(/[,،﹐︐︑⹀⸲，]/).length - 1 + Math.min(Math.floor(text.length / 100), 3);
+    const score = 1 + text.separators + Math.min(Math.floor(text.length / 100), 3);
     let level = 0;
     for (let a = el.parent; isElement(a) && level < 5; a = a.parent, level++) {
       init(a);
