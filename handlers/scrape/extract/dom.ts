@@ -130,13 +130,6 @@ const BLOCKISH = new Set([
   "h6",
 ]);
 
-export interface TextMeasure {
-  /** Characters of whitespace-collapsed text. */
-  chars: number;
-  /** Of which inside links (in-page `#anchors` count a third). */
-  linkChars: number;
-}
-
 /** `root` and every element under it, each before its descendants (read backwards: children first). */
 function topDown(root: Element): Element[] {
   const order: Element[] = [];
@@ -149,36 +142,15 @@ function topDown(root: Element): Element[] {
   return order;
 }
 
-/** Text and link-text lengths of every element under `root`, in one bottom-up pass (scoring reads these). */
-export function measureText(root: Element): Map<Element, TextMeasure> {
-  const out = new Map<Element, TextMeasure>();
-  const order = topDown(root);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const el = order[i]!;
-    let chars = 0;
-    let linkChars = 0;
-    for (const c of el.children) {
-      if (c.type === "text") chars += c.data.replace(/\s+/g, " ").length;
-      else if (isElement(c) && c.type === "tag") {
-        const m = out.get(c)!;
-        chars += m.chars;
-        linkChars += m.linkChars;
-      }
-    }
-    if (el.name === "a") {
-      const href = el.attribs.href ?? "";
-      linkChars = chars * (href.startsWith("#") && href.length > 1 ? 0.3 : 1);
-    }
-    out.set(el, { chars, linkChars });
-  }
-  return out;
-}
-
 export interface TextStats {
   /** Length of the element's innerText (whitespace runs collapsed to one space, trimmed). */
   length: number;
   /** Matches of the `separators` pattern in that text. */
   separators: number;
+  /** Characters of its text nodes, each collapsed on its own (the link-density measure). */
+  chars: number;
+  /** Of which inside links (in-page `#anchors` count a third). */
+  linkChars: number;
 }
 
 /** Collapsed, untrimmed text of a subtree, summarised: enough to join two of them exactly. */
@@ -203,9 +175,9 @@ function join(a: Run, b: Run): Run {
 }
 
 /**
- * innerText's length and separator count for every element under `root`, exactly, in one bottom-up pass:
- * calling innerText on every candidate re-reads each subtree once per ancestor (quadratic in the depth;
- * 4.6 s on a 5 MB page of unclosed inline tags).
+ * For every element under `root`, in one bottom-up pass: innerText's length and separator count (exact),
+ * and the text and link-text lengths that link density reads. Calling innerText on every candidate re-read
+ * each subtree once per ancestor (quadratic in the depth; 4.6 s on a 5 MB page of unclosed inline tags).
  */
 export function textStats(root: Element, separators: RegExp): Map<Element, TextStats> {
   const global = new RegExp(separators.source, `${separators.flags.replace("g", "")}g`);
@@ -214,24 +186,39 @@ export function textStats(root: Element, separators: RegExp): Map<Element, TextS
   const order = topDown(root);
   for (let i = order.length - 1; i >= 0; i--) {
     const el = order[i]!;
+    // innerText skips the text of scripts and styles; chars counts it, but a parent never adds it.
+    const visible = el.type === "tag";
     let run = EMPTY;
-    if (el.type === "tag") {
-      for (const c of el.children) {
-        if (c.type === "text") {
-          const collapsed = c.data.replace(/\s+/g, " ");
-          run = join(run, {
-            len: collapsed.length,
-            lead: collapsed.startsWith(" "),
-            trail: collapsed.endsWith(" "),
-            separators: collapsed.match(global)?.length ?? 0,
-          });
-        } else if (isElement(c)) run = join(run, runs.get(c)!);
+    let chars = 0;
+    let linkChars = 0;
+    for (const c of el.children) {
+      if (c.type === "text") {
+        const collapsed = c.data.replace(/\s+/g, " ");
+        chars += collapsed.length;
+        if (!visible) continue;
+        run = join(run, {
+          len: collapsed.length,
+          lead: collapsed.startsWith(" "),
+          trail: collapsed.endsWith(" "),
+          separators: collapsed.match(global)?.length ?? 0,
+        });
+      } else if (isElement(c) && c.type === "tag") {
+        const m = out.get(c)!;
+        run = join(run, runs.get(c)!);
+        chars += m.chars;
+        linkChars += m.linkChars;
       }
+    }
+    if (el.name === "a") {
+      const href = el.attribs.href ?? "";
+      linkChars = chars * (href.startsWith("#") && href.length > 1 ? 0.3 : 1);
     }
     runs.set(el, run);
     out.set(el, {
       length: Math.max(0, run.len - (run.lead ? 1 : 0) - (run.trail ? 1 : 0)),
       separators: run.separators,
+      chars,
+      linkChars,
     });
   }
   return out;

@@ -12,7 +12,6 @@ import {
   isElement,
   isInside,
   linkDensity,
-  measureText,
   removeNode,
   tagName,
   textStats,
@@ -193,9 +192,8 @@ function pickTop(body: Element, flags: Flags): { top: Element; scores: Map<Eleme
   }
   let top: Element | null = null;
   let best = -Infinity;
-  const measures = measureText(body);
   for (const [el, s] of scores) {
-    const m = measures.get(el);
+    const m = texts.get(el);
     const adjusted = s * (1 - (m?.chars ? Math.min(1, m.linkChars / m.chars) : 0));
     scores.set(el, adjusted);
     if (adjusted > best) {
