@@ -9,7 +9,7 @@ import type { NotificationRow } from "./notifications.js";
 import { mapRow, rowsOf } from "./rows.js";
 
 /**
- * Leases up to `limit` due rows (oldest first; rows leased by another sender are skipped) for `leaseMs`
+ * Leases up to `limit` due rows (longest due first; rows leased by another sender are skipped) for `leaseMs`
  * and counts the attempt. Rows past `maxAttempts` or older than `maxAgeMs` are left alone.
  */
 export async function claimDueWebhooks(
@@ -30,9 +30,7 @@ export async function claimDueWebhooks(
       for update skip locked
     )
     returning n.*`);
-  return rowsOf(res)
-    .map((raw) => mapRow(notifications, raw))
-    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return rowsOf(res).map((raw) => mapRow(notifications, raw));
 }
 
 export interface WebhookOutcome {

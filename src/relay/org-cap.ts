@@ -124,10 +124,10 @@ export class OrgCap {
     const cutoff = Date.now() - IDLE_RELEASE_MS;
     const pending: Promise<boolean>[] = [];
     for (const [orgId, list] of this.free) {
-      const keep = all ? [] : list.filter((s) => s.freedAt > cutoff);
+      const keep: Slot[] = [];
       for (const s of list) {
-        if (keep.includes(s)) continue;
-        pending.push(this.batch.load({ op: "r", key: this.key(orgId), slot: s.id, expiry: 0 }));
+        if (!all && s.freedAt > cutoff) keep.push(s);
+        else pending.push(this.batch.load({ op: "r", key: this.key(orgId), slot: s.id, expiry: 0 }));
       }
       if (keep.length) this.free.set(orgId, keep);
       else this.free.delete(orgId);
