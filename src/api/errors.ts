@@ -9,6 +9,14 @@ import {
   isErrorNamed,
 } from "../../handlers/kit/errors.js";
 import { describeFields, zodFields } from "../../handlers/kit/validation.js";
+import type {
+  EnqueueRateLimited,
+  JobConflict,
+  JobNotFound,
+  QueueUnavailable,
+  TransitionRefused,
+  UnknownJobType,
+} from "../lifecycle/errors.js";
 import type { Logger } from "../logger.js";
 import { isConnectionError } from "../runtime/db-retry.js";
 
@@ -42,9 +50,26 @@ export function errorJson(code: string, message: string, fields?: FieldIssue[]) 
   return { error: fields?.length ? { code, message, fields } : { code, message } };
 }
 
+/** The lifecycle's domain errors as the API answers them; null for any other error. */
+export function domainError(err: unknown): ApiError | null {
+  if (isErrorNamed<JobNotFound>(err, "JobNotFound")) return ApiError.notFound("job");
+  if (isErrorNamed<TransitionRefused>(err, "TransitionRefused"))
+    return new ApiError(409, err.code, err.message);
+  if (isErrorNamed<JobConflict>(err, "JobConflict")) return new ApiError(409, err.code, err.message);
+  if (isErrorNamed<UnknownJobType>(err, "UnknownJobType"))
+    return new ApiError(400, "invalid_request", err.message, err.fields);
+  if (isErrorNamed<EnqueueRateLimited>(err, "EnqueueRateLimited"))
+    return new ApiError(429, "rate_limited", err.message, undefined, {
+      "Retry-After": String(err.retryAfterS),
+    });
+  if (isErrorNamed<QueueUnavailable>(err, "QueueUnavailable")) return ApiError.unavailable("the job queue");
+  return null;
+}
+
 /** Hono onError for the API: typed errors → their status; anything else → 500, logged. */
 export function apiErrorHandler(log: Logger) {
-  return (err: unknown, c: Context): Response => {
+  return (thrown: unknown, c: Context): Response => {
+    const err = domainError(thrown) ?? thrown;
     if (isErrorNamed<ApiError>(err, "ApiError")) {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
       // The rest of an oversized body is never read: close the connection rather than leave it unusable.

@@ -4,6 +4,7 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import { getSchedule, listSchedules, type ScheduleRow, updateSchedule } from "../../db/queries/schedules.js";
+import type { Catalog } from "../../handlers/kit/catalog.js";
 import { ApiError } from "../api/errors.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
@@ -13,11 +14,12 @@ import type { ScheduleDriver } from "./driver.js";
 import { QstashDriver } from "./qstash-driver.js";
 import { type ReconcileReport, reconcileSchedules } from "./reconcile.js";
 import { addFanOut, type FanOutJobData, schedulerQueue } from "./scheduler-queue.js";
-import { scheduledTypes, targetProviders } from "./targets.js";
+import { scheduledTypes } from "./targets.js";
 
 export interface ScheduleControlDeps {
   config: Pick<Config, "SCHEDULER" | "QSTASH_URL" | "QSTASH_TOKEN" | "PUBLIC_URL">;
   db: Db;
+  catalog: Catalog;
   /** Commands connection (shared). */
   redis: Redis;
   prefix: string;
@@ -83,9 +85,11 @@ export class ScheduleControl {
   }
 
   async get(jobType: string): Promise<ScheduleRow> {
-    const row = targetProviders[jobType] ? await getSchedule(this.deps.db, jobType) : null;
+    const row = this.deps.catalog.get(jobType)?.schedule ? await getSchedule(this.deps.db, jobType) : null;
     if (!row)
-      throw ApiError.notFound(`schedule "${jobType}" (scheduled types: ${scheduledTypes().join(", ")})`);
+      throw ApiError.notFound(
+        `schedule "${jobType}" (scheduled types: ${scheduledTypes(this.deps.catalog).join(", ")})`,
+      );
     return row;
   }
 

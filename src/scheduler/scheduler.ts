@@ -5,8 +5,8 @@ import type { Db } from "../../db/client.js";
 import { seedSchedules } from "../../db/queries/schedules.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import type { Config } from "../config.js";
+import type { Lifecycle } from "../lifecycle/lifecycle.js";
 import type { Logger } from "../logger.js";
-import type { Queues } from "../queue/queues.js";
 import { ScheduleControl } from "./control.js";
 import { FanOutWorker, type FanOutWorkerOptions } from "./fan-out.js";
 import { defaultSchedules } from "./targets.js";
@@ -23,7 +23,7 @@ export interface SchedulerOptions {
   connection: Redis;
   prefix: string;
   catalog: Catalog;
-  queues: Queues;
+  lifecycle: Lifecycle;
   maxAttempts: number;
   log: Logger;
   reconcileIntervalMs?: number;
@@ -41,7 +41,7 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
-    await seedSchedules(this.o.db, defaultSchedules());
+    await seedSchedules(this.o.db, defaultSchedules(this.o.catalog));
     // QStash being down must not keep the relay from starting: the periodic reconcile catches up.
     await this.control
       .reconcile()

@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { insertJob, type NewJobRow } from "../../db/queries/jobs.js";
+import type { NewJobRow } from "../../db/queries/jobs.js";
 import { authenticateApiKey, createOrg } from "../../db/queries/orgs.js";
 import { jobRuns, jobs, schedules } from "../../db/schema.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
@@ -60,7 +60,7 @@ const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
 let n = 0;
 async function seed(row: Partial<NewJobRow> & Pick<NewJobRow, "type" | "status">): Promise<string> {
   const id = `job_cli${++n}${Date.now().toString(36)}`;
-  await insertJob(db.db, {
+  await db.db.insert(jobs).values({
     id,
     orgId: orgA,
     userId: "u1",

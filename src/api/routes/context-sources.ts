@@ -195,7 +195,7 @@ const routes = {
 
 export function registerContextSourceRoutes(
   app: OpenAPIHono<ApiEnv>,
-  deps: Pick<ApiDeps, "db" | "jobs" | "config">,
+  deps: Pick<ApiDeps, "db" | "jobs" | "config" | "catalog">,
 ): void {
   const found = async (orgId: string, id: string) => {
     const source = await q.getSource(deps.db, orgId, id);
@@ -260,13 +260,14 @@ export function registerContextSourceRoutes(
   app.openapi(routes.scrape, async (c) => {
     const orgId = c.get("orgId");
     const source = await found(orgId, c.req.valid("param").id);
+    const payload = { sourceId: source.id };
     const { job, created } = await deps.jobs.enqueue({
       orgId,
       userId: source.userId,
       type: "scrape",
-      payload: { sourceId: source.id },
+      payload,
       priority: deps.config.DEFAULT_PRIORITY,
-      dedupKey: `scrape:${source.id}`,
+      dedupKey: deps.catalog.get("scrape")?.dedupKey?.(payload),
       requestId: c.get("requestId"),
       rateLimited: true,
     });

@@ -48,6 +48,7 @@ export function scheduleControl(deps: ApiDeps): ScheduleControl {
     control = new ScheduleControl({
       config: deps.config,
       db: deps.db,
+      catalog: deps.catalog,
       redis: deps.redis,
       prefix: deps.queues.prefix,
       log: deps.log,
