@@ -24,7 +24,7 @@ function* sources(dir: string): Generator<string> {
 }
 
 /** "file:line" of every jobs-table write in `text`. */
-export function jobWrites(file: string, text: string): string[] {
+function jobWrites(file: string, text: string): string[] {
   return text
     .split("\n")
     .flatMap((line, i) => (WRITES.some((w) => w.test(line)) ? [`${file}:${i + 1}`] : []));
