@@ -90,6 +90,7 @@ export class Relay {
     this.stalledCheck = new AdaptiveStalledCheck(this.workers, {
       fastMs: this.options.stalledIntervalMs,
       slowMs: this.options.stalledIdleIntervalMs ?? this.options.stalledIntervalMs,
+      log: this.options.log,
     });
     this.stalledCheck.start();
     this.subscriber = this.options.connection.duplicate();
@@ -104,7 +105,7 @@ export class Relay {
    * their locks lapse and other relays take them over as lost attempts.
    */
   async stop(graceMs = 30_000): Promise<void> {
-    this.stalledCheck?.stop();
+    await this.stalledCheck?.stop();
     const closing = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
