@@ -91,7 +91,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     const { secrets, credentialsFile } = await resolveSecrets(config, pg, log);
     // Listening first: with PORT=0 the port, and so the service's URLs, are known only once bound.
     const root = new Hono();
-    const port = opts.listen === false ? null : await listen(root, config, stops);
+    const listener = opts.listen === false ? null : await listen(root, config, stops);
+    const port = listener?.port ?? null;
     const urls = serviceUrls(config, port);
     const cfg: Config = Object.freeze({ ...config, ...secrets, HANDLERS_URL: urls.handlersUrl });
     rememberSecrets(configSecrets(cfg));
@@ -115,6 +116,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       );
     // Every role answers /healthz (the Docker HEALTHCHECK, App Platform checks); the API has its own.
     if (role === "relay" || role === "handlers") root.get("/healthz", (c) => c.json({ ok: true, role }));
+    listener?.ready();
 
     let relaySide: RelaySide | null = null;
     if (role === "all" || role === "relay")

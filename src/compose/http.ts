@@ -1,13 +1,31 @@
 // The HTTP listener, started before any role is built so that the port (PORT=0 picks one) and so the
-// service's own URLs are known when the config is frozen; routes are mounted on `root` afterwards.
+// service's own URLs are known when the config is frozen. Routes are mounted on `root` afterwards; until
+// `ready()` every request answers 503 (a health check during start must not freeze Hono's router early).
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Config } from "../config.js";
 import type { Stops } from "./stops.js";
 
-export async function listen(root: Hono, config: Config, stops: Stops): Promise<number> {
-  const server = serve({ fetch: (req) => root.fetch(req), port: config.PORT, hostname: config.HOST });
+export interface Listener {
+  port: number;
+  /** Every route is mounted: requests go to `root` from now on. */
+  ready(): void;
+}
+
+const starting = () =>
+  Response.json(
+    { error: { code: "starting", message: "the service is starting" } },
+    { status: 503, headers: { "Retry-After": "1" } },
+  );
+
+export async function listen(root: Hono, config: Config, stops: Stops): Promise<Listener> {
+  let ready = false;
+  const server = serve({
+    fetch: (req) => (ready ? root.fetch(req) : starting()),
+    port: config.PORT,
+    hostname: config.HOST,
+  });
   await new Promise<void>((ok, ko) => {
     server.once("listening", ok);
     server.once("error", ko);
@@ -19,7 +37,12 @@ export async function listen(root: Hono, config: Config, stops: Stops): Promise<
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),
   );
-  return (server.address() as AddressInfo).port;
+  return {
+    port: (server.address() as AddressInfo).port,
+    ready: () => {
+      ready = true;
+    },
+  };
 }
 
 /** The service's own URL and where its relay calls the handlers, from the config and the bound port. */
