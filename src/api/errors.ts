@@ -7,6 +7,7 @@ import {
   coerceError,
   type FieldIssue,
   isErrorNamed,
+  type MissingSettingError,
 } from "../../handlers/kit/errors.js";
 import { describeFields, zodFields } from "../../handlers/kit/validation.js";
 import type {
@@ -33,7 +34,9 @@ export class ApiError extends Error {
   }
 
   static validation(error: z.ZodError, prefix?: string): ApiError {
-    const fields = zodFields(error, prefix);
+    return ApiError.invalid(zodFields(error, prefix));
+  }
+  static invalid(fields: FieldIssue[]): ApiError {
     return new ApiError(400, "invalid_request", `invalid request: ${describeFields(fields)}`, fields);
   }
   static notFound(what: string): ApiError {
@@ -83,6 +86,10 @@ export function apiErrorHandler(log: Logger) {
     if (isErrorNamed<BadPayloadError>(err, "BadPayloadError")) {
       log.info({ path: c.req.path, fields: err.fields }, err.message);
       return c.json(errorJson("invalid_request", err.message, err.fields), 400);
+    }
+    if (isErrorNamed<MissingSettingError>(err, "MissingSettingError")) {
+      log.warn({ code: err.code, path: c.req.path, msg: err.message }, "api unconfigured");
+      return c.json(errorJson(err.code, err.message), 503);
     }
     if (err instanceof HTTPException) {
       const status = err.status;

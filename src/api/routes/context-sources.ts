@@ -4,7 +4,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import * as q from "../../../db/queries/context.js";
 import { newId } from "../../../handlers/kit/ids.js";
-import { urlBlockReason } from "../../../handlers/scrape/url-guard.js";
+import { urlBlockReason } from "../../../handlers/kit/net/url-guard.js";
 import { jobView } from "../../jobs/view.js";
 import { decodeCursor, page } from "../cursor.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
