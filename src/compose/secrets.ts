@@ -1,16 +1,14 @@
 // The secrets a start needs, known before anything else is built: given ones from the environment;
 // in embedded mode (no DATABASE_URL) the rest are generated once and kept in DATA_DIR/credentials (mode
-// 0600, never printed): the admin token, the signing keys, TOKEN_ENCRYPTION_KEYS, the demo API key.
+// 0600, never printed): the admin token, the signing keys, the demo API key (TOKEN_ENCRYPTION_KEYS: see
+// withEmbeddedTokenKeys, applied to the config before start).
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config.js";
 import { ensureDemoOrg, readCredentials, writeCredentials } from "../embedded/setup.js";
 import type { Logger } from "../logger.js";
 import type { Postgres } from "../runtime/postgres.js";
 
-export type Secrets = Pick<
-  Config,
-  "ADMIN_TOKEN" | "QSTASH_CURRENT_SIGNING_KEY" | "QSTASH_NEXT_SIGNING_KEY" | "TOKEN_ENCRYPTION_KEYS"
->;
+export type Secrets = Pick<Config, "ADMIN_TOKEN" | "QSTASH_CURRENT_SIGNING_KEY" | "QSTASH_NEXT_SIGNING_KEY">;
 
 const token = (prefix = "") => `${prefix}${randomBytes(24).toString("base64url")}`;
 
@@ -32,9 +30,6 @@ export async function resolveSecrets(
     ADMIN_TOKEN: config.ADMIN_TOKEN ?? (embedded ? (saved.ADMIN_TOKEN ?? token()) : undefined),
     QSTASH_CURRENT_SIGNING_KEY: current ?? token("sig_"),
     QSTASH_NEXT_SIGNING_KEY: next ?? token("sig_"),
-    TOKEN_ENCRYPTION_KEYS:
-      config.TOKEN_ENCRYPTION_KEYS ??
-      (embedded ? (saved.TOKEN_ENCRYPTION_KEYS ?? `k1:${randomBytes(32).toString("base64")}`) : undefined),
   };
   if (!embedded) {
     if (!secrets.ADMIN_TOKEN) log.warn("ADMIN_TOKEN is unset: /admin routes refuse every request");
