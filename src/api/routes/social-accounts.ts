@@ -13,7 +13,7 @@ import { PLATFORMS } from "../../../handlers/kit/platforms.js";
 import { decodeCursor, page } from "../cursor.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
-import { errorResponses, json, LimitSchema, listOf } from "../schemas.js";
+import { ErrorSchema, errorResponses, json, LimitSchema, listOf } from "../schemas.js";
 
 export type SocialAccountDeps = Pick<ApiDeps, "db" | "config">;
 
@@ -60,6 +60,7 @@ const PatchBody = z
   .openapi("UpdateSocialAccount");
 
 const Envelope = z.object({ socialAccount: SocialAccountSchema });
+const Unconfigured = "`token_encryption_unconfigured`: TOKEN_ENCRYPTION_KEYS is not set on this service";
 const IdParam = z.object({ id: z.string().min(1) });
 
 const createRoute_ = createRoute({
@@ -71,6 +72,7 @@ const createRoute_ = createRoute({
     201: json(Envelope, "Connected"),
     ...errorResponses,
     409: json(z.object({}), "This account is already connected in the organization"),
+    503: json(ErrorSchema, Unconfigured),
   },
 });
 const listRoute = createRoute({
@@ -105,7 +107,7 @@ const patchRoute = createRoute({
     params: IdParam,
     body: { content: { "application/json": { schema: PatchBody } }, required: true },
   },
-  responses: { 200: json(Envelope, "Updated"), ...errorResponses },
+  responses: { 200: json(Envelope, "Updated"), ...errorResponses, 503: json(ErrorSchema, Unconfigured) },
 });
 const deleteRoute = createRoute({
   method: "delete",
