@@ -31,7 +31,8 @@ export interface ThreeWayInput {
 }
 
 export function decide(i: ThreeWayInput): Decision {
-  if (!i.held) return i.table.paused ? { kind: "agree" } : { kind: "push", recreate: i.agreed !== null };
+  if (!i.held)
+    return i.table.paused ? { kind: "agree" } : { kind: "push", recreate: i.agreed?.paused === false };
   if (sameState(i.held, i.table)) return { kind: "agree" };
   const consoleChanged = i.external && i.agreed !== null && !sameState(i.held, i.agreed);
   const tableChanged = i.agreed === null || !sameState(i.table, i.agreed);
