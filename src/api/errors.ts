@@ -20,6 +20,7 @@ import type {
 } from "../lifecycle/errors.js";
 import type { Logger } from "../logger.js";
 import { isConnectionError } from "../runtime/db-retry.js";
+import type { InvalidSchedule, ScheduleNotFound } from "../scheduler/errors.js";
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -53,7 +54,7 @@ export function errorJson(code: string, message: string, fields?: FieldIssue[]) 
   return { error: fields?.length ? { code, message, fields } : { code, message } };
 }
 
-/** The lifecycle's domain errors as the API answers them; null for any other error. */
+/** The domain errors (lifecycle, scheduler) as the API answers them; null for any other error. */
 export function domainError(err: unknown): ApiError | null {
   if (isErrorNamed<JobNotFound>(err, "JobNotFound")) return ApiError.notFound("job");
   if (isErrorNamed<TransitionRefused>(err, "TransitionRefused"))
@@ -66,6 +67,10 @@ export function domainError(err: unknown): ApiError | null {
       "Retry-After": String(err.retryAfterS),
     });
   if (isErrorNamed<QueueUnavailable>(err, "QueueUnavailable")) return ApiError.unavailable("the job queue");
+  if (isErrorNamed<ScheduleNotFound>(err, "ScheduleNotFound"))
+    return new ApiError(404, "not_found", err.message);
+  if (isErrorNamed<InvalidSchedule>(err, "InvalidSchedule"))
+    return new ApiError(400, "invalid_request", err.message, err.fields);
   return null;
 }
 

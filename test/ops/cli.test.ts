@@ -256,8 +256,11 @@ describe("operator CLI", { timeout: 120_000 }, () => {
       .onConflictDoNothing();
     const [text, data] = await Promise.all([cli("schedules"), cli("schedules", "--json")]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/analytics-sync\s+0 \*\/6 \* \* \*\s+UTC\s+true/);
-    const items = json<{ items: { jobType: string; skippedCount: number }[] }>(data).items;
-    expect(items.find((s) => s.jobType === "analytics-sync")?.skippedCount).toBeGreaterThanOrEqual(0);
+    expect(text.stdout).toMatch(/analytics-sync\s+0 \*\/6 \* \* \*\s+UTC\s+true\s+default\s/);
+    expect(text.stdout).toMatch(/source\s+last sync\s+sync error/);
+    const items = json<{ items: { jobType: string; skippedCount: number; source: string }[] }>(data).items;
+    const row = items.find((s) => s.jobType === "analytics-sync");
+    expect(row?.skippedCount).toBeGreaterThanOrEqual(0);
+    expect(row?.source).toBe("default");
   });
 });
