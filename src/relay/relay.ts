@@ -1,6 +1,6 @@
-// The relay: one BullMQ Worker per job type pulls jobs and runs each as an Attempt (attempt.ts: activate,
-// recover a lost attempt, dispatch over signed HTTP, record, apply the answer), within the organization's
-// cap. BullMQ's own retry counter is unused (attempts: 1): attempts live in Postgres (the lifecycle), so
+// The relay: one BullMQ Worker per job type pulls jobs, one slot pool for all types (slot-pool.ts) decides
+// which run, and each runs as an Attempt (attempt.ts: activate, recover a lost attempt, dispatch over
+// signed HTTP, record, apply the answer), within the organization's cap. BullMQ's own retry counter is unused (attempts: 1): attempts live in Postgres (the lifecycle), so
 // lost (stalled) attempts count too. Cancel requests arrive on a pub/sub channel and abort the call.
 import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
@@ -13,6 +13,7 @@ import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData } from "../queue/queues.
 import { Attempt, type AttemptDeps } from "./attempt.js";
 import { dispatch } from "./dispatch.js";
 import { OrgCap } from "./org-cap.js";
+import { SlotPool } from "./slot-pool.js";
 import { AdaptiveStalledCheck } from "./stalled-check.js";
 
 export interface RelayOptions {
@@ -26,8 +27,9 @@ export interface RelayOptions {
   handlersUrl: string;
   signingKey: string;
   retryDelaysMs: readonly number[];
-  /** Total concurrency split over the types (each type gets its override or an equal share). @default 100 */
+  /** Slots in all, one pool shared by every type (slot-pool.ts). @default 100 */
   concurrency: number;
+  /** Per-type maxima within the pool (not reservations). */
   typeConcurrency?: Record<string, number>;
   orgMaxActive: number;
   rateLimitMaxWaits: number;
@@ -52,12 +54,27 @@ export class Relay {
   private readonly inFlight = new Map<string, AbortController>();
   private readonly orgCap: OrgCap;
   private readonly attempt: Attempt;
+  private readonly pool: SlotPool;
   private subscriber: Redis | null = null;
   private stalledCheck: AdaptiveStalledCheck | null = null;
 
   constructor(private readonly options: RelayOptions) {
     this.orgCap = new OrgCap(options.connection, options.prefix, options.orgMaxActive);
     this.attempt = new Attempt({ ...options, dispatch: options.dispatch ?? dispatch });
+    this.pool = new SlotPool(options.concurrency, (type) => this.maxOf(type));
+  }
+
+  /** A type's maximum: its RELAY_TYPE_CONCURRENCY entry, else the whole pool. */
+  private maxOf(type: string): number {
+    return Math.min(
+      this.options.typeConcurrency?.[type] ?? this.options.concurrency,
+      this.options.concurrency,
+    );
+  }
+
+  /** The slot pool's state per type (metrics, tests). */
+  slots(type: string): { running: number; waiting: number } {
+    return { running: this.pool.runningOf(type), waiting: this.pool.waitingOf(type) };
   }
 
   get activeCount(): number {
@@ -66,9 +83,9 @@ export class Relay {
 
   async start(): Promise<void> {
     const types = this.options.types ?? [...this.options.catalog.types()];
-    const share = Math.max(1, Math.floor(this.options.concurrency / Math.max(1, types.length)));
     for (const type of types) {
-      const concurrency = this.options.typeConcurrency?.[type] ?? share;
+      // BullMQ may hold up to the type's maximum; the pool decides which of them run (process()).
+      const concurrency = this.maxOf(type);
       const worker = new Worker<QueueJobData>(type, (job, token) => this.process(job, token), {
         connection: this.options.connection,
         prefix: this.options.prefix,
@@ -106,6 +123,7 @@ export class Relay {
    */
   async stop(graceMs = 30_000): Promise<void> {
     await this.stalledCheck?.stop();
+    this.pool.close(); // jobs still waiting for a slot go back to their queue at once (process())
     const closing = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -130,16 +148,25 @@ export class Relay {
   private async process(job: Job<QueueJobData>, token?: string): Promise<unknown> {
     const def = this.options.catalog.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job type ${job.name}`);
-    const slot = await this.orgCap.acquire(job.data.orgId, def.timeoutMs);
-    if (!slot) {
-      // Come back in 2-5 s: long enough that a capped flood does not spin through Redis.
-      await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
+    if (!(await this.pool.acquire(job.name))) {
+      // Stopping before it got a slot: nothing was written; another relay takes it now.
+      await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
     try {
-      return await this.run(job, token, def.timeoutMs);
+      const slot = await this.orgCap.acquire(job.data.orgId, def.timeoutMs);
+      if (!slot) {
+        // Come back in 2-5 s: long enough that a capped flood does not spin through Redis.
+        await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
+        throw new DelayedError();
+      }
+      try {
+        return await this.run(job, token, def.timeoutMs);
+      } finally {
+        this.orgCap.release(job.data.orgId, slot);
+      }
     } finally {
-      this.orgCap.release(job.data.orgId, slot);
+      this.pool.release(job.name);
     }
   }
 
