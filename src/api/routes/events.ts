@@ -15,7 +15,7 @@ const eventsRoute = createRoute({
   path: "/v1/events",
   summary: "Live job and notification events (SSE)",
   description:
-    "`event: job` carries `{job}`, `event: notification` carries `{notification}`. Reconnect with Last-Event-ID to replay.",
+    "`event: job` carries `{job}`, `event: notification` carries `{notification}`; content generation adds `event: draft` `{draft: {jobId, platform, variation, text}}` (a platform variation of the streamed AI reply, before the final checks) and `event: progress` `{progress: {jobId, done, total}}`. Reconnect with Last-Event-ID to replay.",
   request: { query: z.object({ userId: z.string().optional() }) },
   responses: {
     200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
