@@ -10,7 +10,8 @@ export interface Fact {
   url: string | null;
 }
 
-const SENTENCES = /[^.!?…]+[.!?…]+(?=\s|$)/gu;
+/** Sentence ends: terminal punctuation followed by whitespace (so "6.5" and "example.com" stay whole). */
+const SENTENCE_END = /(?<=[.!?…])\s+/u;
 
 /** Higher is more concrete: digits, a percentage or currency, a capitalised name mid-sentence; 40-220 chars. */
 function concreteness(s: string): number {
@@ -24,7 +25,10 @@ function concreteness(s: string): number {
 }
 
 function bestSentence(item: ContextSnippet): string | null {
-  const sentences = (item.snippet.match(SENTENCES) ?? [item.snippet]).map((s) => s.trim()).filter(Boolean);
+  const sentences = item.snippet
+    .split(SENTENCE_END)
+    .map((s) => s.trim())
+    .filter(Boolean);
   let best: string | null = null;
   let bestScore = Number.NEGATIVE_INFINITY;
   for (const s of sentences) {
