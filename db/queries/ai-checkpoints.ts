@@ -1,6 +1,6 @@
 // AI replies kept per (job, request key) as soon as they return, before they are validated or saved, so a
 // later attempt of the same job reuses what was already paid for. Deleted when the job finishes.
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { aiCheckpoints } from "../schema.js";
 
@@ -25,9 +25,4 @@ export async function putCheckpoint(
 
 export async function deleteCheckpoints(db: Db, jobId: string): Promise<void> {
   await db.delete(aiCheckpoints).where(eq(aiCheckpoints.jobId, jobId));
-}
-
-/** Checkpoints of jobs that never finished cleanly (a last attempt that timed out), older than `before`. */
-export async function purgeCheckpointsBefore(db: Db, before: Date): Promise<void> {
-  await db.delete(aiCheckpoints).where(lt(aiCheckpoints.createdAt, before));
 }

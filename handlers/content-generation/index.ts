@@ -58,4 +58,8 @@ export const contentGeneration = defineJobType({
       throw err;
     }
   },
+  // Failed for good however it ended (also a last attempt the relay timed out or lost): drop its checkpoints.
+  async onFailed(ctx, job) {
+    await deleteCheckpoints(ctx.db, job.jobId);
+  },
 });

@@ -4,6 +4,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
 import { aiCheckpoints, aiUsage } from "../../db/schema.js";
+import { contentGeneration } from "../../handlers/content-generation/index.js";
 import { newId } from "../../handlers/kit/ids.js";
 import { apiError, completion } from "../fakes/openai-server.js";
 import { type Harness, startHarness } from "./harness.js";
@@ -104,4 +105,22 @@ test("a provider that ignores stream: true still works", async () => {
   } finally {
     await plain.close();
   }
+});
+
+test("a job the relay fails for good (a last attempt timed out or lost) has its checkpoints dropped by onFailed", async () => {
+  const jobId = newId("job");
+  h.openai.enqueue(completion(tooLong), apiError(503, { message: "overloaded", type: "server_error" }));
+  expect((await h.deliver(payload, { jobId })).status).toBe(503);
+  expect(await checkpointsOf(jobId)).toHaveLength(1);
+  const log = { info() {}, warn() {}, error() {} };
+  await contentGeneration.onFailed!({ db: h.db.db, clock: { now: () => new Date() }, log }, {
+    jobId,
+    type: "content-generation",
+    orgId: "org_a",
+    userId: "user_a",
+    payload,
+    errorCode: "timeout",
+    errorMessage: "timed out",
+  } as never);
+  expect(await checkpointsOf(jobId)).toHaveLength(0);
 });
