@@ -1,6 +1,6 @@
 // GET /v1/events?userId=: Server-Sent Events of job changes and notifications for the organization
-// (optionally one user). `event: job|notification`, an `id` per event, a heartbeat every 15 s, and
-// replay of what was missed from Last-Event-ID.
+// (optionally one user). `event: job|notification|draft|progress`, an `id` per event, a heartbeat every
+// 15 s, and replay of what was missed from Last-Event-ID.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import type { BusEvent } from "../../events/bus.js";
