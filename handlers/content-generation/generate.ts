@@ -1,5 +1,7 @@
 // AI generation: ask for every platform's variations (structured output), re-ask once when the reply does not
 // parse (then give up with a retryable error), and re-ask once for variations that break a platform rule.
+// Each call goes through the ledger under a stable request key (`posts`, `posts:malformed`, `posts:fix`), so a
+// later attempt of the job reuses the replies already paid for.
 import type { HandlerContext } from "../kit/context.js";
 import { isErrorNamed, RetryableError } from "../kit/errors.js";
 import type { AiLedger } from "./ai-ledger.js";
