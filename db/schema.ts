@@ -8,6 +8,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -338,3 +339,105 @@ export const schedules = pgTable("schedules", {
   agreed: jsonb("agreed").$type<AgreedSchedule>(),
   consoleSeen: jsonb("console_seen").$type<SeenConsoleChange>(),
 });
+
+/** Per-organization limits; null = the default. Flow control reads the first three, content generation the budgets. */
+export const orgLimits = pgTable("org_limits", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  maxActive: integer("max_active"),
+  enqueuePerMinute: integer("enqueue_per_minute"),
+  hard: boolean("hard"),
+  /** Monthly AI spend (UTC month) past which calls are refused (AI_BUDGET_EXCEEDED decides what then). */
+  aiBudgetUsd: numeric("ai_budget_usd", { mode: "number" }),
+  /** Monthly AI spend at which the organization is told once. */
+  aiSoftBudgetUsd: numeric("ai_soft_budget_usd", { mode: "number" }),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/** One row per organization and UTC month: settled spend plus reservations of AI calls in flight. */
+export const aiBudgetSpend = pgTable(
+  "ai_budget_spend",
+  {
+    orgId: text("org_id").notNull(),
+    month: text("month").notNull(),
+    spentUsd: doublePrecision("spent_usd").notNull().default(0),
+    reservedUsd: doublePrecision("reserved_usd").notNull().default(0),
+    softNotifiedAt: ts("soft_notified_at"),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.month] })],
+);
+
+/** Every AI reply, kept as soon as it returns, so a later attempt of the job reuses what was paid for. */
+export const aiCheckpoints = pgTable(
+  "ai_checkpoints",
+  {
+    jobId: text("job_id").notNull(),
+    requestKey: text("request_key").notNull(),
+    reply: jsonb("reply").notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.requestKey] }), index("ai_checkpoints_created").on(t.createdAt)],
+);
+
+/** One row per AI call (including discarded and failed ones): tokens and estimated cost. */
+export const aiUsage = pgTable(
+  "ai_usage",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    userId: text("user_id").notNull(),
+    jobId: text("job_id").notNull(),
+    requestKey: text("request_key").notNull(),
+    model: text("model").notNull(),
+    /** "ok" (a reply came back), or "failed" (the call errored; tokens as reported, usually 0). */
+    outcome: text("outcome").$type<"ok" | "failed">().notNull(),
+    promptTokens: integer("prompt_tokens").notNull().default(0),
+    completionTokens: integer("completion_tokens").notNull().default(0),
+    costUsd: doublePrecision("cost_usd").notNull().default(0),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("ai_usage_org_created").on(t.orgId, t.createdAt),
+    index("ai_usage_org_user_created").on(t.orgId, t.userId, t.createdAt),
+  ],
+);
+
+/** Earlier texts of a content item: a regenerate job adds the new one and keeps the ones before. */
+export const contentVersions = pgTable(
+  "content_versions",
+  {
+    id: text("id").primaryKey(),
+    contentItemId: text("content_item_id")
+      .notNull()
+      .references(() => contentItems.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    jobId: text("job_id").notNull(),
+    text: text("text").notNull(),
+    hashtags: jsonb("hashtags").$type<string[]>().notNull().default([]),
+    generator: text("generator").notNull(),
+    model: text("model"),
+    instructions: text("instructions"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("content_versions_item_version").on(t.contentItemId, t.version),
+    uniqueIndex("content_versions_item_job").on(t.contentItemId, t.jobId),
+  ],
+);
+
+/** Live job events from handlers (drafts, progress): an outbox the notifier publishes to SSE, then deletes. */
+export const liveEvents = pgTable(
+  "live_events",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    userId: text("user_id").notNull(),
+    jobId: text("job_id").notNull(),
+    kind: text("kind").$type<"draft" | "progress">().notNull(),
+    data: jsonb("data").notNull(),
+    seq: integer("seq").notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("live_events_created").on(t.createdAt, t.seq)],
+);

@@ -21,6 +21,28 @@ export const handlerConfigShape = {
   OPENAI_INPUT_USD_PER_MTOK: z.coerce.number().nonnegative().default(0.15),
   /** Estimated price of 1M completion tokens in USD. @default 0.6 (gpt-4o-mini) */
   OPENAI_OUTPUT_USD_PER_MTOK: z.coerce.number().nonnegative().default(0.6),
+  /**
+   * Per-model prices in USD per 1M tokens, `model=input/output` comma-separated (e.g. `gpt-4o=2.5/10`); a reply's
+   * model matches the longest listed prefix, else the two OPENAI_*_USD_PER_MTOK prices apply. @default none
+   */
+  AI_MODEL_PRICES: z
+    .string()
+    .regex(
+      /^\s*$|^\s*[^=,\s]+\s*=\s*[\d.]+\s*\/\s*[\d.]+\s*(,\s*[^=,\s]+\s*=\s*[\d.]+\s*\/\s*[\d.]+\s*)*$/,
+      "must be model=input/output[,model=input/output...] (USD per 1M tokens)",
+    )
+    .default(""),
+  /** Upper bound of completion tokens per AI call (sent as `max_tokens`; the budget reserves it). @default 4096 */
+  OPENAI_MAX_TOKENS: z.coerce.number().int().positive().default(4096),
+  /** Stream the structured call (live drafts over SSE); a provider answering plain JSON still works. @default true */
+  OPENAI_STREAM: z
+    .enum(["true", "false", "1", "0", ""])
+    .default("true")
+    .transform((v) => v !== "false" && v !== "0"),
+  /** At an organization's hard AI budget: `offline` composer, `fail` the job (422), or `model` (the fallback). */
+  AI_BUDGET_EXCEEDED: z.enum(["offline", "fail", "model"]).default("offline"),
+  /** The cheaper model used when AI_BUDGET_EXCEEDED=model (unset then: the offline composer). */
+  AI_BUDGET_FALLBACK_MODEL: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
   X_API_BASE_URL: z.url().default("https://api.x.com"),
   LINKEDIN_API_BASE_URL: z.url().default("https://api.linkedin.com"),
   FACEBOOK_GRAPH_BASE_URL: z.url().default("https://graph.facebook.com"),

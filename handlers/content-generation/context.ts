@@ -22,6 +22,24 @@ export interface GenerationContext {
   items: ContextSnippet[];
   /** A compact JSON summary of the user's insights, or null when there are none. */
   insights: string | null;
+  /** The user's best-performing hashtags (by engagement), overall and per platform; empty without insights. */
+  hashtags?: { overall: string[]; byPlatform: Partial<Record<string, string[]>> };
+}
+
+type TagList = Array<{ tag?: unknown }> | undefined;
+const tagsOf = (list: TagList): string[] =>
+  (Array.isArray(list) ? list : []).map((t) => t?.tag).filter((t): t is string => typeof t === "string");
+
+/** Top hashtags out of an insights document (see analytics-sync/insights.ts), best first. */
+export function bestHashtags(data: unknown): NonNullable<GenerationContext["hashtags"]> {
+  const doc = (data ?? {}) as {
+    overall?: { topHashtags?: TagList };
+    platforms?: Record<string, { topHashtags?: TagList } | undefined>;
+  };
+  const byPlatform: Partial<Record<string, string[]>> = {};
+  for (const [platform, entry] of Object.entries(doc.platforms ?? {}))
+    byPlatform[platform] = tagsOf(entry?.topHashtags);
+  return { overall: tagsOf(doc.overall?.topHashtags), byPlatform };
 }
 
 /** A rough token estimate (≈ 4 characters per token for English), good enough for budgeting. */
@@ -96,25 +114,33 @@ function prune(value: unknown, depth = 0): unknown {
   return value;
 }
 
-export async function loadInsights(
-  db: Db,
-  opts: { orgId: string; userId: string; tokenBudget?: number },
-): Promise<string | null> {
+async function insightsData(db: Db, opts: { orgId: string; userId: string }): Promise<unknown> {
   const [row] = await db
     .select({ data: insights.data })
     .from(insights)
     .where(and(eq(insights.orgId, opts.orgId), eq(insights.userId, opts.userId)))
     .limit(1);
-  if (!row || row.data === null || typeof row.data !== "object") return null;
-  const json = JSON.stringify(prune(row.data));
+  return row?.data ?? null;
+}
+
+function summarize(data: unknown, tokenBudget = INSIGHTS_TOKEN_BUDGET): string | null {
+  if (data === null || typeof data !== "object") return null;
+  const json = JSON.stringify(prune(data));
   if (json === "{}" || json === "[]") return null;
-  return clip(json, (opts.tokenBudget ?? INSIGHTS_TOKEN_BUDGET) * 4);
+  return clip(json, tokenBudget * 4);
+}
+
+export async function loadInsights(
+  db: Db,
+  opts: { orgId: string; userId: string; tokenBudget?: number },
+): Promise<string | null> {
+  return summarize(await insightsData(db, opts), opts.tokenBudget);
 }
 
 export async function loadGenerationContext(
   db: Db,
   opts: { orgId: string; userId: string; topic: string; sourceIds?: readonly string[] },
 ): Promise<GenerationContext> {
-  const [items, summary] = await Promise.all([findRelevantItems(db, opts), loadInsights(db, opts)]);
-  return { items, insights: summary };
+  const [items, data] = await Promise.all([findRelevantItems(db, opts), insightsData(db, opts)]);
+  return { items, insights: summarize(data), hashtags: bestHashtags(data) };
 }

@@ -1,10 +1,14 @@
 // AI generation: ask for every platform's variations (structured output), re-ask once when the reply does not
 // parse (then give up with a retryable error), and re-ask once for variations that break a platform rule.
+// Each call goes through the ledger under a stable request key (`posts`, `posts:malformed`, `posts:fix`), so a
+// later attempt of the job reuses the replies already paid for.
 import type { HandlerContext } from "../kit/context.js";
-import { RetryableError } from "../kit/errors.js";
+import { isErrorNamed, RetryableError } from "../kit/errors.js";
 import type { Platform } from "../kit/platforms.js";
+import type { AiLedger } from "./ai-ledger.js";
 import type { GenerationContext } from "./context.js";
-import type { AiClient, TokenUsage } from "./openai-client.js";
+import type { LiveDrafts } from "./live-drafts.js";
+import type { TokenUsage } from "./openai-client.js";
 import type { ContentGenerationPayload } from "./payload.js";
 import { checkPost, composePost } from "./platform-rules.js";
 import {
@@ -45,38 +49,54 @@ function parseReply(raw: string, finishReason: string, platforms: readonly Platf
 
 export async function generateWithAi(
   ctx: Pick<HandlerContext, "config" | "log">,
-  ai: AiClient,
+  ledger: AiLedger,
   payload: ContentGenerationPayload,
   context: GenerationContext,
   /** Epoch ms by which every call must be done (inside the job's timeout). */
   deadlineMs: number,
   now: () => number,
+  opts: {
+    /** Streams drafts of the first reply to SSE (absent: no live events). */
+    live?: LiveDrafts;
+    /** The conversation to start from. @default buildMessages(payload, context) */
+    messages?: ChatMessage[];
+  } = {},
 ): Promise<Drafts> {
+  const { live } = opts;
   const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
   let model = ctx.config.OPENAI_MODEL;
-  const call = async (messages: ChatMessage[], platforms: readonly Platform[]): Promise<Parsed> => {
+  /** `key` names the request across attempts (its reply is checkpointed under it). */
+  const call = async (
+    key: string,
+    messages: ChatMessage[],
+    platforms: readonly Platform[],
+    stream?: LiveDrafts,
+  ): Promise<Parsed> => {
     const left = deadlineMs - now();
     if (left < 5_000)
       throw new RetryableError("ai_timeout", "no time left in this attempt for another AI call");
-    const reply = await ai.complete({
+    const reply = await ledger.call(key, {
       messages,
       schema: postsSchema(platforms),
       schemaName: "platform_posts",
       timeoutMs: Math.min(ctx.config.OPENAI_TIMEOUT_MS, left),
+      onContent: stream && ctx.config.OPENAI_STREAM ? (soFar) => stream.onContent(soFar) : undefined,
     });
+    // A reused or unstreamed reply: its drafts come together.
+    await stream?.onContent(reply.content);
     usage.promptTokens += reply.usage.promptTokens;
     usage.completionTokens += reply.usage.completionTokens;
     model = reply.model;
     return parseReply(reply.content, reply.finishReason, platforms);
   };
 
-  const base = buildMessages(payload, context);
-  let reply = await call(base, payload.platforms);
+  const base = opts.messages ?? buildMessages(payload, context);
+  let reply = await call("posts", base, payload.platforms, live);
   let history = base;
   if (!reply.ok) {
     ctx.log.warn({ reason: reply.reason }, "AI reply did not parse; asking once more");
     history = [...base, ...malformedFollowUp(reply.raw, reply.reason)];
-    reply = await call(history, payload.platforms);
+    reply = await call("posts:malformed", history, payload.platforms, live);
     if (!reply.ok) {
       throw new RetryableError(
         "ai_malformed_output",
@@ -104,7 +124,14 @@ export async function generateWithAi(
     "AI variations broke platform rules; regenerating them once",
   );
   const broken = [...new Set(violations.map((v) => v.platform))];
-  const fix = await call([...history, ...violationFollowUp(reply.raw, violations)], broken);
+  let fix: Parsed;
+  try {
+    fix = await call("posts:fix", [...history, ...violationFollowUp(reply.raw, violations)], broken);
+  } catch (err) {
+    // Out of budget for the follow-up: the posts we have are shortened to fit instead.
+    if (isErrorNamed(err, "AiBudgetExceeded")) return { posts, model, usage };
+    throw err;
+  }
   if (!fix.ok) return { posts, model, usage };
   for (const platform of broken) {
     const replacements = [...(fix.posts[platform] ?? [])];

@@ -1,8 +1,10 @@
-// The offline composer (no OPENAI_API_KEY): deterministic, readable posts for each platform from the topic,
-// tone, audience, call to action and context items. No AI; the items are saved with generator "offline".
+// The offline composer (no OPENAI_API_KEY, or the AI budget spent): deterministic posts for each platform from
+// the topic, tone, audience, call to action, a fact or two quoted from the best-matching context items (linked
+// where the platform makes links clickable), and the user's best hashtags. Saved with generator "offline".
 
 import type { Platform } from "../kit/platforms.js";
 import type { GenerationContext } from "./context.js";
+import { bestTags, type Fact, factsFrom } from "./offline-facts.js";
 import type { ContentGenerationPayload } from "./payload.js";
 import { composePost } from "./platform-rules.js";
 
@@ -54,16 +56,16 @@ export function topicHashtags(payload: ContentGenerationPayload, max: number): s
 const lowerFirst = (s: string) => (/^\p{Lu}\p{Ll}/u.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s);
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
 const sentence = (s: string) => (/[.!?…]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
-const firstSentence = (s: string) => (s.match(/^.*?[.!?](?=\s|$)/)?.[0] ?? s).trim();
 
-function contextLines(context: GenerationContext, max: number): string[] {
-  return context.items.slice(0, max).map((item) => {
-    const what = item.title ?? firstSentence(item.snippet).slice(0, 140);
-    return item.url ? `${what}: ${item.url}` : what;
-  });
+/** "Fact (Title: url)" — the quote with its source, linked on platforms whose posts have clickable links. */
+function cite(fact: Fact, link: boolean): string {
+  const source = fact.title && link && fact.url ? `${fact.title}: ${fact.url}` : (fact.title ?? "");
+  if (link && fact.url && !fact.title) return `${fact.sentence} ${fact.url}`;
+  return source ? `${fact.sentence} (${source})` : fact.sentence;
 }
 
-function compose(
+/** One post for `platform`, variation `v` (0-based); not yet checked against the platform rules. */
+export function composeOfflinePost(
   platform: Platform,
   payload: ContentGenerationPayload,
   context: GenerationContext,
@@ -74,40 +76,56 @@ function compose(
   const opener = `${lead} ${lead.endsWith(":") ? payload.topic.trim() : lowerFirst(payload.topic.trim())}`;
   const forWhom = payload.audience ? ` For ${payload.audience.trim()}, this is worth a minute.` : "";
   const cta = payload.callToAction ? sentence(payload.callToAction) : pick(CLOSERS[voice], v);
-  const related = contextLines(context, platform === "twitter" ? 1 : 3);
-  const keyPoint = context.items[0] ? sentence(firstSentence(context.items[0].snippet)) : "";
+  const facts = factsFrom(context, 2);
+  // Variations rotate which fact leads, so they differ in substance, not only in the opener.
+  const ordered = facts.length > 1 && v % 2 === 1 ? [facts[1]!, facts[0]!] : facts;
+  const tags = (max: number) => bestTags(context, platform, topicHashtags(payload, max), max);
 
   switch (platform) {
     case "twitter":
+      // Thread-sized: the opener, one linked fact, the call to action.
       return composePost(
-        [sentence(opener), related[0] ?? "", cta].filter(Boolean).join(" "),
-        topicHashtags(payload, 2),
+        [sentence(opener), ordered[0] ? cite(ordered[0], true) : "", cta].filter(Boolean).join(" "),
+        tags(2),
       );
     case "linkedin":
       return composePost(
         [
           sentence(opener),
-          `${keyPoint ? `${keyPoint} ` : ""}Teams that get this right spend less time guessing and more time doing what works.${forWhom}`,
-          related.length ? `Worth reading:\n${related.map((r) => `• ${r}`).join("\n")}` : "",
+          `${ordered[0] ? `${ordered[0].sentence} ` : ""}Teams that get this right spend less time guessing and more time doing what works.${forWhom}`,
+          ordered.length
+            ? `Worth reading:\n${ordered.map((f) => `• ${f.title && f.url ? `${f.title}: ${f.url}` : cite(f, true)}`).join("\n")}`
+            : "",
           cta,
         ]
           .filter(Boolean)
           .join("\n\n"),
-        topicHashtags(payload, 4),
+        tags(4),
       );
     case "facebook":
       return composePost(
-        [`${sentence(opener)}${forWhom}`, keyPoint, related[0] ? `More here: ${related[0]}` : "", cta]
+        [
+          `${sentence(opener)}${forWhom}`,
+          ordered[0] ? cite(ordered[0], false) : "",
+          ordered[0]?.url ? `More here: ${ordered[0].url}` : "",
+          cta,
+        ]
           .filter(Boolean)
           .join("\n\n"),
-        topicHashtags(payload, 2),
+        tags(3),
       );
     case "instagram":
+      // Links in captions are not clickable: quote the fact, point to the bio.
       return composePost(
-        [sentence(opener), keyPoint, forWhom.trim(), payload.callToAction ? cta : `${cta} Link in bio.`]
+        [
+          sentence(opener),
+          ordered.map((f) => cite(f, false)).join("\n\n"),
+          forWhom.trim(),
+          payload.callToAction ? cta : `${cta} Link in bio.`,
+        ]
           .filter(Boolean)
           .join("\n\n"),
-        topicHashtags(payload, 8),
+        tags(12),
       );
   }
 }
@@ -120,7 +138,7 @@ export function composeOffline(
   const posts: Partial<Record<Platform, string[]>> = {};
   for (const platform of payload.platforms) {
     posts[platform] = Array.from({ length: payload.variationsPerPlatform }, (_, v) =>
-      compose(platform, payload, context, v),
+      composeOfflinePost(platform, payload, context, v),
     );
   }
   return posts;

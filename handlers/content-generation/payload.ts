@@ -21,6 +21,14 @@ export const contentGenerationPayload = z.object({
   contextSourceIds: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
   /** Variations written per platform, 1-3. @default 1 */
   variationsPerPlatform: z.number().int().min(1).max(3).default(1),
+  /** Rewrite this one item of the library (a new version; the old one is kept) instead of writing new posts. */
+  regenerate: z
+    .object({
+      contentItemId: z.string().min(1).max(100),
+      /** What to change, e.g. "shorter, and mention the free trial". */
+      instructions: z.string().trim().min(1).max(1000).optional(),
+    })
+    .optional(),
 });
 
 export type ContentGenerationPayload = z.output<typeof contentGenerationPayload>;

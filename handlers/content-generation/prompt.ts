@@ -102,3 +102,17 @@ export function violationFollowUp(previous: string, violations: readonly Violati
     },
   ];
 }
+
+/** The turn asking for a new version of one saved post, with the user's instructions. */
+export function regenerateTurn(previous: string, instructions: string | undefined): ChatMessage[] {
+  return [
+    { role: "assistant", content: `An earlier version of this post:\n${previous}` },
+    {
+      role: "user",
+      content: [
+        "Write one new version of this post, clearly different from the earlier one, in the same JSON shape.",
+        instructions ? `Instructions: ${instructions}` : "Keep the facts; change the angle and the wording.",
+      ].join("\n"),
+    },
+  ];
+}

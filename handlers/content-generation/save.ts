@@ -89,13 +89,3 @@ export async function saveItems(
   if (!saved) throw new Error(`content items of job ${job.jobId} vanished after insert`);
   return saved;
 }
-
-/** Estimated cost in USD of `usage` at the configured per-million-token prices. */
-export function estimateCostUsd(
-  usage: TokenUsage,
-  prices: { inputPerMTok: number; outputPerMTok: number },
-): number {
-  return (
-    (usage.promptTokens * prices.inputPerMTok + usage.completionTokens * prices.outputPerMTok) / 1_000_000
-  );
-}

@@ -10,16 +10,19 @@ import type { ApiDeps, ApiEnv } from "./deps.js";
 import { ApiError, apiErrorHandler } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerContentRoutes } from "./routes/content.js";
+import { registerContentVersionRoutes } from "./routes/content-versions.js";
 import { registerContextSourceRoutes } from "./routes/context-sources.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { registerInsightRoutes } from "./routes/insights.js";
 import { registerJobRoutes } from "./routes/jobs.js";
 import { registerNotificationRoutes } from "./routes/notifications.js";
 import { registerOpsRoutes } from "./routes/ops.js";
+import { registerOrgLimitRoutes } from "./routes/org-limits.js";
 import { registerPostRoutes } from "./routes/posts.js";
 import { registerScheduleRoutes } from "./routes/schedules.js";
 import { registerSocialAccountRoutes } from "./routes/social-accounts.js";
 import { registerTriggerRoutes } from "./routes/triggers.js";
+import { registerUsageRoutes } from "./routes/usage.js";
 import { validationHook } from "./validation-hook.js";
 
 /** Request bodies above this are refused with 413 (chunked ones too). @default 256 KB */
@@ -68,11 +71,14 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerEventRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerContentRoutes(app, deps);
+  registerContentVersionRoutes(app, deps);
   registerContextSourceRoutes(app, deps);
   registerSocialAccountRoutes(app, deps);
   registerPostRoutes(app, deps);
   registerInsightRoutes(app, deps);
   registerAdminRoutes(app, deps, () => keys.forget());
+  registerOrgLimitRoutes(app, deps);
+  registerUsageRoutes(app, deps);
   registerScheduleRoutes(app, deps);
   registerTriggerRoutes(app, deps);
   registerOpsRoutes(app, deps);

@@ -8,12 +8,18 @@ import type { ApiError } from "../api/errors.js";
 import { parseConfig } from "../config.js";
 import { configSecrets, createLogger, rememberSecrets } from "../logger.js";
 import { jobCommands } from "./commands/jobs.js";
+import { orgLimitCommands } from "./commands/org-limits.js";
 import { orgCommands } from "./commands/orgs.js";
 import { scheduleCommands } from "./commands/schedules.js";
 import type { Command, CommandArgs } from "./commands/types.js";
 import type { CliContext, CliError } from "./context.js";
 
-const COMMANDS: Record<string, Command> = { ...orgCommands, ...jobCommands, ...scheduleCommands };
+const COMMANDS: Record<string, Command> = {
+  ...orgCommands,
+  ...orgLimitCommands,
+  ...jobCommands,
+  ...scheduleCommands,
+};
 
 export function usage(): string {
   return [
@@ -41,6 +47,11 @@ function parse(argv: string[]): { command: string | undefined; args: CommandArgs
       since: { type: "string" },
       name: { type: "string" },
       "dry-run": { type: "boolean" },
+      "max-active": { type: "string" },
+      "enqueue-per-minute": { type: "string" },
+      hard: { type: "string" },
+      "ai-budget-usd": { type: "string" },
+      "ai-soft-budget-usd": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },

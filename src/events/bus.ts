@@ -6,7 +6,8 @@
 // that key at most every few seconds, only while they have something to publish. Idle, it costs nothing.
 import type { Redis } from "ioredis";
 
-export type EventKind = "job" | "notification";
+/** `draft` and `progress` are live content-generation events (handlers' live_events outbox, via the notifier). */
+export type EventKind = "job" | "notification" | "draft" | "progress";
 
 export interface BusEvent {
   id: string;

@@ -1,7 +1,8 @@
 // The one notifier: delivers each outbox row (notifications) once to SSE subscribers (the event stream),
-// then marks it delivered (the app's webhook has its own sender, webhook.ts). Several notifiers may run: rows are
-// claimed with SKIP LOCKED.
+// then marks it delivered (the app's webhook has its own sender, webhook.ts); and the handlers' live events
+// (drafts, progress) to SSE, deleting each once published. Several notifiers may run: rows are claimed with SKIP LOCKED.
 import type { Db } from "../../db/client.js";
+import { publishLiveEvents } from "../../db/queries/live-events.js";
 import { deliverUndelivered } from "../../db/queries/notifications.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
@@ -40,8 +41,11 @@ export class Notifier {
           await this.o.events.publish("notification", row.orgId, row.userId, notificationView(row));
         }
       });
-      total += n;
-      if (n < 100) return total;
+      const live = await publishLiveEvents(this.o.db, async (rows) => {
+        for (const row of rows) await this.o.events.publish(row.kind, row.orgId, row.userId, row.data);
+      });
+      total += n + live;
+      if (n < 100 && live < 500) return total;
     }
   }
 

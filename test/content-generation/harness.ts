@@ -29,6 +29,7 @@ export interface Harness {
       orgId?: string;
       userId?: string;
       attempt?: number;
+      maxAttempts?: number;
       env?: Record<string, string>;
     },
   ): Promise<Response>;
@@ -75,7 +76,7 @@ export async function startHarness(): Promise<Harness> {
         orgId: opts.orgId ?? "org_a",
         userId: opts.userId ?? "user_a",
         attempt: opts.attempt ?? 1,
-        maxAttempts: 4,
+        maxAttempts: opts.maxAttempts ?? 4,
         payload,
       });
       const sig = await signRequest({ key: "k1", url: "http://h.test/content-generation", body });

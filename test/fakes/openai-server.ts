@@ -1,6 +1,8 @@
 // A local OpenAI-compatible server (node:http on 127.0.0.1) speaking POST /v1/chat/completions: the documented
-// chat.completion object with usage, and error bodies `{error: {message, type, param, code}}`. Scriptable per
-// test with a queue of replies or a function of the request; it records every request it saw.
+// chat.completion object with usage, and error bodies `{error: {message, type, param, code}}`. With
+// `stream: true` a completion is sent as SSE chat.completion.chunk objects (role, content pieces, finish, then a
+// usage chunk when `stream_options.include_usage`, then `[DONE]`), unless started with `{stream: false}` (a
+// provider that ignores `stream`). Scriptable per test with a queue of replies or a function of the request.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -91,7 +93,33 @@ export function apiError(
   };
 }
 
-export async function startFakeOpenAi(opts: { apiKey?: string } = {}): Promise<FakeOpenAi> {
+/** The SSE body of a streamed chat completion, in OpenAI's documented chunk shape. */
+// biome-ignore lint/suspicious/noExplicitAny: the completion body built by completion() above
+export function streamChunks(body: any, includeUsage: boolean, pieceChars: number): string {
+  const base = { id: body.id, object: "chat.completion.chunk", created: body.created, model: body.model };
+  const choice = body.choices[0];
+  const content: string = choice.message.content ?? "";
+  const chunks: unknown[] = [
+    { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] },
+  ];
+  if (choice.message.refusal)
+    chunks.push({
+      ...base,
+      choices: [{ index: 0, delta: { refusal: choice.message.refusal }, finish_reason: null }],
+    });
+  for (let i = 0; i < content.length; i += pieceChars)
+    chunks.push({
+      ...base,
+      choices: [{ index: 0, delta: { content: content.slice(i, i + pieceChars) }, finish_reason: null }],
+    });
+  chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason }] });
+  if (includeUsage) chunks.push({ ...base, choices: [], usage: body.usage });
+  return `${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join("")}data: [DONE]\n\n`;
+}
+
+export async function startFakeOpenAi(
+  opts: { apiKey?: string; stream?: boolean; pieceChars?: number } = {},
+): Promise<FakeOpenAi> {
   const requests: SeenRequest[] = [];
   const queue: FakeReply[] = [];
   let fallback = (req: SeenRequest): FakeReply =>
@@ -136,6 +164,16 @@ export async function startFakeOpenAi(opts: { apiKey?: string } = {}): Promise<F
         return;
       }
       if (reply.kind === "hang") return;
+      // biome-ignore lint/suspicious/noExplicitAny: the JSON request body
+      const asked = seen.body as any;
+      const completionBody = reply.body as { object?: string } | null;
+      if (asked?.stream === true && opts.stream !== false && completionBody?.object === "chat.completion") {
+        res.writeHead(reply.status, { "content-type": "text/event-stream", ...reply.headers });
+        res.end(
+          streamChunks(reply.body, asked.stream_options?.include_usage === true, opts.pieceChars ?? 24),
+        );
+        return;
+      }
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(JSON.stringify(reply.body));
     });

@@ -68,6 +68,20 @@ describe("OpenAPI document", () => {
     expect(doc.components.schemas.EnqueueJob?.required).toEqual(expect.arrayContaining(["type", "userId"]));
     expect(doc.paths["/admin/orgs"]?.post?.security).toEqual([{ adminToken: [] }]);
     expect(doc.paths["/healthz"]?.get).toBeDefined();
+    // AI content: regenerate and versions, usage, organization limits (all five fields), live events.
+    expect(doc.paths["/v1/content/{id}/regenerate"]?.post?.requestBody).toBeDefined();
+    expect(doc.paths["/v1/content/{id}/versions"]?.get).toBeDefined();
+    expect(doc.paths["/v1/usage"]?.get).toBeDefined();
+    expect(doc.paths["/admin/usage"]?.get?.security).toEqual([{ adminToken: [] }]);
+    expect(doc.paths["/admin/orgs/{id}/limits"]?.put?.security).toEqual([{ adminToken: [] }]);
+    expect(Object.keys(doc.components.schemas.OrgLimitsInput?.properties ?? {}).sort()).toEqual([
+      "aiBudgetUsd",
+      "aiSoftBudgetUsd",
+      "enqueuePerMinute",
+      "hard",
+      "maxActive",
+    ]);
+    expect(JSON.stringify(doc.paths["/v1/events"])).toContain("event: draft");
   });
 });
 

@@ -1,6 +1,6 @@
 // GET /v1/events?userId=: Server-Sent Events of job changes and notifications for the organization
-// (optionally one user). `event: job|notification`, an `id` per event, a heartbeat every 15 s, and
-// replay of what was missed from Last-Event-ID.
+// (optionally one user). `event: job|notification|draft|progress`, an `id` per event, a heartbeat every
+// 15 s, and replay of what was missed from Last-Event-ID.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import type { BusEvent } from "../../events/bus.js";
@@ -15,7 +15,7 @@ const eventsRoute = createRoute({
   path: "/v1/events",
   summary: "Live job and notification events (SSE)",
   description:
-    "`event: job` carries `{job}`, `event: notification` carries `{notification}`. Reconnect with Last-Event-ID to replay.",
+    "`event: job` carries `{job}`, `event: notification` carries `{notification}`; content generation adds `event: draft` `{draft: {jobId, platform, variation, text}}` (a platform variation of the streamed AI reply, before the final checks) and `event: progress` `{progress: {jobId, done, total}}`. Reconnect with Last-Event-ID to replay.",
   request: { query: z.object({ userId: z.string().optional() }) },
   responses: {
     200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } },

@@ -13,6 +13,11 @@ export interface CommandArgs {
     since?: string;
     name?: string;
     "dry-run"?: boolean;
+    "max-active"?: string;
+    "enqueue-per-minute"?: string;
+    hard?: string;
+    "ai-budget-usd"?: string;
+    "ai-soft-budget-usd"?: string;
     json?: boolean;
   };
 }
