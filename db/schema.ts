@@ -63,6 +63,8 @@ export const jobs = pgTable(
     rateLimitedCount: integer("rate_limited_count").notNull().default(0),
     runAt: ts("run_at"),
     nextRunAt: ts("next_run_at"),
+    /** A job still waiting (queued, or retrying between attempts) at this time ends failed with `expired`. */
+    expiresAt: ts("expires_at"),
     result: jsonb("result"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
@@ -329,6 +331,8 @@ export const schedules = pgTable("schedules", {
   nextRunAt: ts("next_run_at"),
   lastSkippedAt: ts("last_skipped_at"),
   skippedCount: integer("skipped_count").notNull().default(0),
+  /** Jobs of this schedule that expired (waited past the next run) instead of running. */
+  expiredCount: integer("expired_count").notNull().default(0),
   lastEnqueuedCount: integer("last_enqueued_count").notNull().default(0),
   updatedAt: ts("updated_at").notNull().defaultNow(),
   /** Where the cron/enabled values came from: `default` (seeded), `api` (admin API, CLI), `console` (QStash). */

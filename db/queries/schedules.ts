@@ -95,3 +95,11 @@ export async function recordScheduleRun(
     .returning();
   return row ?? null;
 }
+
+/** A job of this schedule expired instead of running (it waited past the schedule's next run). */
+export async function recordScheduleExpired(db: Db, jobType: string): Promise<void> {
+  await db
+    .update(schedules)
+    .set({ expiredCount: sql`${schedules.expiredCount} + 1` })
+    .where(eq(schedules.jobType, jobType));
+}

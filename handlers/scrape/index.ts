@@ -21,7 +21,8 @@ export const scrapeJob = defineJobType<ScrapePayload>({
   // The source's health is what the user sees: one notification when it turns unhealthy (in
   // recordScrapeFailure), never one per failed scrape, so the relay's generic one is turned off.
   async onFailed(ctx, job) {
-    await recordScrapeFailure(ctx, job);
+    // An expired scrape waited past the next scheduled one: not the source's failure.
+    if (job.errorCode !== "expired") await recordScrapeFailure(ctx, job);
     return { notify: false };
   },
 });

@@ -1,5 +1,7 @@
 // Shared OpenAPI schemas: the error body, the job and run resources, list pagination.
+
 import { z } from "@hono/zod-openapi";
+import { JOB_STATUSES, RUN_OUTCOMES } from "../../db/schema.js";
 
 export const ErrorSchema = z
   .object({
@@ -27,7 +29,7 @@ export const errorResponses = {
 } as const;
 
 export const PrioritySchema = z.enum(["critical", "high", "normal", "low"]);
-export const JobStatusSchema = z.enum(["queued", "active", "retrying", "completed", "failed", "cancelled"]);
+export const JobStatusSchema = z.enum(JOB_STATUSES);
 
 export const JobSchema = z
   .object({
@@ -42,6 +44,10 @@ export const JobSchema = z
     idempotencyKey: z.string().nullable(),
     runAt: z.string().nullable(),
     nextRunAt: z.string().nullable(),
+    expiresAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "A job still waiting then ends failed with `expired`" }),
     result: z.unknown(),
     error: z.object({ code: z.string().nullable(), message: z.string().nullable() }).nullable(),
     createdAt: z.string().nullable(),
@@ -55,7 +61,7 @@ export const RunSchema = z
   .object({
     id: z.string(),
     attempt: z.number().int(),
-    outcome: z.enum(["completed", "failed", "retry", "rate_limited", "lost", "cancelled"]),
+    outcome: z.enum(RUN_OUTCOMES),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     durationMs: z.number().int(),

@@ -38,6 +38,8 @@ export interface EnqueueInput {
   payload: unknown;
   priority: Priority;
   runAt?: Date;
+  /** Still waiting then: the job ends failed with `expired`. */
+  expiresAt?: Date;
   idempotencyKey?: string;
   dedupKey?: string;
   requestId?: string;
@@ -101,6 +103,7 @@ export class JobsService {
       maxAttempts: this.maxAttempts,
       runAt: input.runAt ?? null,
       nextRunAt: input.runAt ?? null,
+      expiresAt: input.expiresAt ?? null,
       requestId: input.requestId ?? null,
     };
     // Admission (rate limit, then fair priority) is one script call. A rate-limited request waits for it

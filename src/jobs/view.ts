@@ -16,6 +16,7 @@ export function jobView(j: JobRow) {
     idempotencyKey: j.idempotencyKey,
     runAt: iso(j.runAt),
     nextRunAt: iso(j.nextRunAt),
+    expiresAt: iso(j.expiresAt),
     result: j.result ?? null,
     error: j.errorCode || j.errorMessage ? { code: j.errorCode, message: j.errorMessage } : null,
     createdAt: iso(j.createdAt),

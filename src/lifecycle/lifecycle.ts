@@ -273,6 +273,7 @@ export class Lifecycle {
   activate(id: string): Promise<Activation | null> {
     return this.activations.load(id).then((a) => {
       if (a?.job) this.publish(a.job);
+      if (a?.expired) this.publish(a.expired);
       return a;
     });
   }

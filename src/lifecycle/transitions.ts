@@ -37,6 +37,8 @@ export const TRANSITIONS = {
   },
   /** A relay starts an attempt (from active: the previous attempt was lost). */
   activate: { from: ["queued", "retrying", "active"], to: "active", by: relay, statement: "activateJobs" },
+  /** Still waiting at its expiresAt: fails with `expired` (made by the activation statement for a batch). */
+  expire: { from: ["queued", "retrying"], to: "failed", by: relay, statement: "transitionJob" },
   complete: { from: ["active"], to: "completed", by: relay, statement: "finishAttempts" },
   /** Transient failure: wait for the next backoff delay. */
   retryLater: { from: ["active"], to: "retrying", by: relay, statement: "finishAttempts" },

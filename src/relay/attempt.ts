@@ -6,6 +6,7 @@ import type { Db } from "../../db/client.js";
 import { getJob, type JobRow } from "../../db/queries/jobs.js";
 import type { Activation } from "../../db/queries/lifecycle/activate.js";
 import type { RunRecord } from "../../db/queries/lifecycle/finish.js";
+import { recordScheduleExpired } from "../../db/queries/schedules.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { newId } from "../../handlers/kit/ids.js";
 import type { Lifecycle } from "../lifecycle/lifecycle.js";
@@ -69,9 +70,23 @@ export class Attempt {
     return withDbRetry(() => this.deps.lifecycle.activate(jobId), this.deps.log);
   }
 
-  /** A job that could not be activated: end a pending cancel, or finish a failure left half-handled. */
+  /**
+   * A job that could not be activated: it expired (failed now: notification, onFailed, the schedule's
+   * expired count), a cancel is pending, or a failure was left half-handled.
+   */
   async settleInactive(jobId: string, activation: Activation): Promise<void> {
     const { lifecycle, log, db } = this.deps;
+    if (activation.expired) {
+      const row = activation.expired;
+      log.info(
+        { jobId, type: row.type, orgId: row.orgId, expiresAt: row.expiresAt?.toISOString() },
+        "job expired",
+      );
+      if (row.dedupKey && this.deps.catalog.get(row.type)?.schedule)
+        await withDbRetry(() => recordScheduleExpired(db, row.type), log);
+      await handleFailure(this.deps, row);
+      return;
+    }
     if (activation.cancelRequested && activation.previousStatus !== "cancelled") {
       const at = new Date();
       await withDbRetry(

@@ -27,8 +27,9 @@ export async function bulkEnqueue(
   deps: BulkEnqueueDeps,
   def: JobTypeDefinition,
   targets: readonly ScheduleTarget[],
-  priority: Priority = "low",
+  opts: { priority: Priority; expiresAt: Date | null } = { priority: "low", expiresAt: null },
 ): Promise<BulkResult> {
+  const { priority, expiresAt } = opts;
   const result: BulkResult = { enqueued: 0, skipped: 0, invalid: 0 };
   const rows: CreateJobRow[] = [];
   for (const t of targets) {
@@ -49,6 +50,7 @@ export async function bulkEnqueue(
       payloadHash: payloadHash(def.type, payload),
       dedupKey: t.dedupKey,
       maxAttempts: deps.maxAttempts,
+      expiresAt,
     });
   }
   if (!rows.length) return result;

@@ -42,16 +42,17 @@ export async function runFanOut(deps: FanOutDeps, type: string, now = new Date()
     return { type, targets: 0, enqueued: 0, skipped: 0, unavailable };
   }
   const res: BulkResult = { enqueued: 0, skipped: 0, invalid: 0 };
+  // Each job expires at the schedule's next run: one that waited that long gives way to the next one.
+  const nextRunAt = schedule.enabled ? nextOccurrence(schedule.cron, schedule.timezone, new Date()) : null;
   let targets = 0;
   for await (const page of def.schedule.targets({ db: deps.db }, now)) {
     targets += page.length;
-    const done = await bulkEnqueue(deps, def, page, "low");
+    const done = await bulkEnqueue(deps, def, page, { priority: "low", expiresAt: nextRunAt });
     res.enqueued += done.enqueued;
     res.skipped += done.skipped;
     res.invalid += done.invalid;
   }
   if (res.invalid) deps.log.warn({ type, invalid: res.invalid }, "fan-out targets with invalid payloads");
-  const nextRunAt = schedule.enabled ? nextOccurrence(schedule.cron, schedule.timezone, new Date()) : null;
   await recordScheduleRun(deps.db, type, {
     at: now,
     nextRunAt,

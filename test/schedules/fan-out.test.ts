@@ -120,6 +120,10 @@ describe("bulk", () => {
     const queued = await queues.get("scrape").getJob(job!.id);
     expect(job!.priority).toBe("low");
     expect(queued!.opts.priority).toBeGreaterThan(3 * 524_287);
+    // Each expires at the schedule's next run, so one still waiting then gives way to the next fan-out.
+    const schedule = await getSchedule(db.db, "scrape");
+    expect(job!.expiresAt?.toISOString()).toBe(schedule!.nextRunAt?.toISOString());
+    expect(job!.expiresAt!.getTime()).toBeGreaterThan(Date.now());
     const skippedBefore = (await getSchedule(db.db, "scrape"))!.skippedCount;
     const second = await runFanOut(deps, "scrape");
     expect(second.enqueued).toBe(0);

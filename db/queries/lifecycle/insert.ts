@@ -1,5 +1,5 @@
 // New jobs (the lifecycle's create transition, status queued), one statement per batch: the API's rows
-// as one JSON parameter; the schedule fan-out's column arrays through `unnest` (a fixed 9 parameters
+// as one JSON parameter; the schedule fan-out's column arrays through `unnest` (a fixed 10 parameters
 // whatever the count, so a 1,000-row chunk parses fast). `on conflict do nothing` everywhere: a live job
 // with the same dedup key (partial unique index jobs_dedup_key_live) or idempotency key skips the row.
 import { eq, sql } from "drizzle-orm";
@@ -23,6 +23,7 @@ export type CreateJobRow = Pick<
   | "maxAttempts"
   | "runAt"
   | "nextRunAt"
+  | "expiresAt"
   | "requestId"
 >;
 
@@ -44,16 +45,17 @@ export async function insertJobs(db: Db, rows: readonly CreateJobRow[]): Promise
     max_attempts: r.maxAttempts,
     run_at: r.runAt ? r.runAt.toISOString() : null,
     next_run_at: r.nextRunAt ? r.nextRunAt.toISOString() : null,
+    expires_at: r.expiresAt ? r.expiresAt.toISOString() : null,
     request_id: r.requestId ?? null,
   }));
   const res = await db.execute(sql`
     insert into jobs (id, org_id, user_id, type, status, priority, payload, idempotency_key, payload_hash,
-      dedup_key, max_attempts, run_at, next_run_at, request_id)
+      dedup_key, max_attempts, run_at, next_run_at, expires_at, request_id)
     select id, org_id, user_id, type, 'queued', priority, payload, idempotency_key, payload_hash, dedup_key,
-      max_attempts, run_at, next_run_at, request_id
+      max_attempts, run_at, next_run_at, expires_at, request_id
     from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as t(id text, org_id text, user_id text,
       type text, priority text, payload jsonb, idempotency_key text, payload_hash text,
-      dedup_key text, max_attempts int, run_at timestamptz, next_run_at timestamptz, request_id text)
+      dedup_key text, max_attempts int, run_at timestamptz, next_run_at timestamptz, expires_at timestamptz, request_id text)
     on conflict do nothing
     returning *`);
   return alignById(
@@ -72,13 +74,16 @@ export async function insertQueuedJobs(db: Db, rows: readonly CreateJobRow[]): P
   // sql.param: one array parameter each (a bare array in sql`` would expand into a list).
   const col = <K extends keyof CreateJobRow>(k: K) => sql.param(rows.map((r) => r[k] ?? null));
   const res = await db.execute(sql`
-    insert into jobs (id, org_id, user_id, type, status, priority, payload, payload_hash, dedup_key, max_attempts)
-    select id, org_id, user_id, type, 'queued', priority, payload::jsonb, payload_hash, dedup_key, max_attempts
+    insert into jobs (id, org_id, user_id, type, status, priority, payload, payload_hash, dedup_key, max_attempts,
+      expires_at)
+    select id, org_id, user_id, type, 'queued', priority, payload::jsonb, payload_hash, dedup_key, max_attempts,
+      expires_at
     from unnest(
       ${col("id")}::text[], ${col("orgId")}::text[], ${col("userId")}::text[], ${col("type")}::text[],
       ${col("priority")}::text[], ${sql.param(rows.map((r) => JSON.stringify(r.payload)))}::text[],
-      ${col("payloadHash")}::text[], ${col("dedupKey")}::text[], ${col("maxAttempts")}::int[]
-    ) as t(id, org_id, user_id, type, priority, payload, payload_hash, dedup_key, max_attempts)
+      ${col("payloadHash")}::text[], ${col("dedupKey")}::text[], ${col("maxAttempts")}::int[],
+      ${sql.param(rows.map((r) => (r.expiresAt ? r.expiresAt.toISOString() : null)))}::timestamptz[]
+    ) as t(id, org_id, user_id, type, priority, payload, payload_hash, dedup_key, max_attempts, expires_at)
     on conflict do nothing
     returning *`);
   return alignById(

@@ -24,7 +24,19 @@ const EnqueueBody = z
     payload: z.unknown().openapi({ example: { topic: "Launching our spring collection" } }),
     priority: PrioritySchema.optional(),
     runAt: z.iso.datetime({ offset: true }).optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: "If the job has not started by then, it ends failed with code `expired`" }),
     idempotencyKey: z.string().min(1).max(200).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.expiresAt) return;
+    const at = Date.parse(b.expiresAt);
+    if (at <= Date.now())
+      ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "must be in the future" });
+    else if (b.runAt && at <= Date.parse(b.runAt))
+      ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "must be after runAt" });
   })
   .openapi("EnqueueJob");
 
@@ -118,6 +130,7 @@ export function registerJobRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void
       payload: body.payload,
       priority: body.priority ?? deps.config.DEFAULT_PRIORITY,
       runAt: body.runAt ? new Date(body.runAt) : undefined,
+      expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
       idempotencyKey: body.idempotencyKey ?? c.req.header("idempotency-key") ?? undefined,
       requestId: c.get("requestId"),
       rateLimited: true,

@@ -19,6 +19,7 @@ const ScheduleSchema = z
     nextRunAt: z.string().nullable(),
     lastSkippedAt: z.string().nullable(),
     skippedCount: z.number().int(),
+    expiredCount: z.number().int().openapi({ description: "Jobs that waited past the next run and expired" }),
     lastEnqueuedCount: z.number().int(),
     updatedAt: z.string().nullable(),
     source: z.enum(["default", "api", "console"]).openapi({
@@ -45,6 +46,7 @@ function scheduleView(s: ScheduleRow) {
     nextRunAt: iso(s.nextRunAt),
     lastSkippedAt: iso(s.lastSkippedAt),
     skippedCount: s.skippedCount,
+    expiredCount: s.expiredCount,
     lastEnqueuedCount: s.lastEnqueuedCount,
     updatedAt: iso(s.updatedAt),
     source: s.source,

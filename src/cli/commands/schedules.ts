@@ -26,6 +26,7 @@ export const scheduleCommands: Record<string, Command> = {
             "next run",
             "enqueued",
             "skipped",
+            "expired",
           ],
           rows.map((s) => [
             s.jobType,
@@ -39,6 +40,7 @@ export const scheduleCommands: Record<string, Command> = {
             s.nextRunAt,
             s.lastEnqueuedCount,
             s.skippedCount,
+            s.expiredCount,
           ]),
         ),
       };
