@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import type { Config } from "../config.js";
 import { EventBus } from "../events/bus.js";
+import { OrgLimitsCache } from "../flow/org-limits.js";
 import { JobsService } from "../jobs/service.js";
 import { Lifecycle } from "../lifecycle/lifecycle.js";
 import type { Logger } from "../logger.js";
@@ -40,6 +41,10 @@ export function buildCore(
     log,
     retryDelaysMs: cfg.RETRY_DELAYS_MS,
     enqueueRateLimit: cfg.ENQUEUE_RATE_LIMIT,
+    limits: new OrgLimitsCache(pg.db, {
+      maxActive: cfg.ORG_MAX_ACTIVE,
+      enqueuePerMinute: cfg.ENQUEUE_RATE_LIMIT,
+    }),
     onEnqueue: metrics.onEnqueue,
   });
   return { queues, metrics, events, lifecycle, jobs };

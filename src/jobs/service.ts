@@ -10,6 +10,7 @@ import type { Catalog } from "../../handlers/kit/catalog.js";
 import { parsePayload } from "../../handlers/kit/define.js";
 import { newId } from "../../handlers/kit/ids.js";
 import type { Priority } from "../config.js";
+import type { OrgLimitsCache } from "../flow/org-limits.js";
 import { EnqueueRateLimited, JobConflict, QueueUnavailable, UnknownJobType } from "../lifecycle/errors.js";
 import type { Lifecycle } from "../lifecycle/lifecycle.js";
 import { withTimeout } from "../lifecycle/queue.js";
@@ -27,6 +28,8 @@ export interface JobsDeps {
   queueTimeoutMs?: number;
   /** Jobs per organization per minute counted for enqueues that ask for it (the API's). @default 0 (off) */
   enqueueRateLimit?: number;
+  /** The organization's own limits (org_limits overrides); without it every organization has the defaults. */
+  limits?: OrgLimitsCache;
   /** Told about every accepted enqueue (metrics): a new job, a dedup skip, or an idempotent replay. */
   onEnqueue?: (e: { type: string; result: "created" | "skipped" | "replayed" }) => void;
 }
@@ -108,7 +111,11 @@ export class JobsService {
     };
     // Admission (rate limit, then fair priority) is one script call. A rate-limited request waits for it
     // before anything is stored; otherwise it runs while the row is written, one round trip less.
-    const perMinute = input.rateLimited ? (this.deps.enqueueRateLimit ?? 0) : 0;
+    const perMinute = input.rateLimited
+      ? this.deps.limits
+        ? (await this.deps.limits.get(input.orgId)).enqueuePerMinute
+        : (this.deps.enqueueRateLimit ?? 0)
+      : 0;
     const fairPriority = lifecycle.fairPriorities.priority({
       queue: input.type,
       level: input.priority,

@@ -2,20 +2,24 @@
 // (member = slot id, score = lease expiry), so a crashed relay's slots free themselves when leases expire.
 // A relay keeps the slots it took while its jobs of that organization keep coming: a finished job hands its
 // slot to the next one without a Redis call, and a slot left unused for IDLE_RELEASE_MS goes back. Every
-// active job holds a distinct slot, so the cap holds across relays. Takes, renewals and releases of all
-// worker slots travel together, one script call per batch.
+// leased job holds a distinct slot, so a hard cap holds exactly across relays. A soft cap (the default) is
+// work-conserving: an organization at its cap still gets a slot when no other organization under its own
+// cap has a job waiting at the head of the queue (looked at once per ALONE_TTL_MS), so a lone organization
+// may use the whole relay. Takes, renewals and releases of all worker slots travel together, one script call
+// per batch.
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import type { CapLimits } from "../flow/org-limits.js";
 import { selfClockingBatch } from "../runtime/batch.js";
 
-// KEYS: one lease set per item. ARGV: now, cap, then per item: op ("a" take or renew, "r" release), slot,
-// expiry. Releases run first, so a slot freed in this batch can be taken in it.
+// KEYS: one lease set per item. ARGV: now, then per item: op ("a" take or renew, "r" release), slot,
+// expiry, cap. Releases run first, so a slot freed in this batch can be taken in it.
 const SCRIPT = `
-local now, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now = tonumber(ARGV[1])
 local out = {}
 for pass = 1, 2 do
   for i, key in ipairs(KEYS) do
-    local op, slot, expiry = ARGV[i * 3], ARGV[i * 3 + 1], tonumber(ARGV[i * 3 + 2])
+    local op, slot, expiry, cap = ARGV[i * 4 - 2], ARGV[i * 4 - 1], tonumber(ARGV[i * 4]), tonumber(ARGV[i * 4 + 1])
     if pass == 1 and op == 'r' then
       redis.call('ZREM', key, slot)
       out[i] = 1
@@ -37,6 +41,10 @@ return out
 
 /** A slot unused this long goes back to the organization's pool in Redis. */
 export const IDLE_RELEASE_MS = 200;
+/** How long "no other organization under its cap is waiting" is trusted for a soft-capped organization. */
+export const ALONE_TTL_MS = 200;
+/** Waiting jobs looked at, from the head of the queue, to tell whether others are waiting. */
+const HEAD = 20;
 /** Leases run this long past the job's timeout (a crashed relay's slots are free again after it). */
 const LEASE_MARGIN_MS = 60_000;
 /** A held slot is handed to a job only if its lease outlasts the job's timeout by this much; else renewed. */
@@ -49,13 +57,24 @@ interface CapOp {
   key: string;
   slot: string;
   expiry: number;
+  cap: number;
 }
 
-interface Slot {
+export interface Slot {
+  /** "" for a slot that holds no lease: no cap, or a soft cap's lent share. */
   id: string;
   expiry: number;
   /** When it was last given back by a job (free slots only). */
   freedAt: number;
+}
+
+const UNLEASED: Slot = { id: "", expiry: Number.POSITIVE_INFINITY, freedAt: 0 };
+
+export interface OrgCapOptions {
+  redis: Redis;
+  prefix: string;
+  /** Each organization's cap (0 = none) and whether it is hard. */
+  limits: (orgId: string) => Promise<CapLimits>;
 }
 
 export class OrgCap {
@@ -66,18 +85,19 @@ export class OrgCap {
   /** Slots this relay holds but no job uses, per organization. */
   private readonly free = new Map<string, Slot[]>();
   private sweeper: NodeJS.Timeout | null = null;
+  /** Per queue and organization: until when "no one else under their cap waits" holds. */
+  private readonly alone = new Map<string, { until: number; answer: Promise<boolean> }>();
+  private readonly prefix: string;
+  private readonly limits: OrgCapOptions["limits"];
 
-  constructor(
-    redis: Redis,
-    private readonly prefix: string,
-    /** Active jobs allowed per organization; 0 turns the cap off (no Redis commands). */
-    readonly cap: number,
-  ) {
-    this.redis = redis as CapRedis;
-    if (typeof this.redis.orgCap !== "function") redis.defineCommand("orgCap", { lua: SCRIPT });
+  constructor(options: OrgCapOptions) {
+    this.prefix = options.prefix;
+    this.limits = options.limits;
+    this.redis = options.redis as CapRedis;
+    if (typeof this.redis.orgCap !== "function") this.redis.defineCommand("orgCap", { lua: SCRIPT });
     this.batch = selfClockingBatch<CapOp, boolean>(async (ops) => {
-      const args: (string | number)[] = [Date.now(), this.cap];
-      for (const o of ops) args.push(o.op, o.slot, o.expiry);
+      const args: (string | number)[] = [Date.now()];
+      for (const o of ops) args.push(o.op, o.slot, o.expiry, o.cap);
       const out = await this.redis.orgCap(ops.length, ...ops.map((o) => o.key), ...args);
       return out.map((v) => v === 1);
     });
@@ -88,27 +108,79 @@ export class OrgCap {
   }
 
   /**
-   * A slot for a job that may run `timeoutMs`: a free one this relay holds, else a new lease. null when
-   * the organization is at its cap.
+   * A slot for a job of `queue` that may run `timeoutMs`: a free one this relay holds, else a new lease;
+   * at a soft cap, an unleased one when no other organization under its cap is waiting. null when the job
+   * must wait: at a hard cap, or at a soft cap while others are waiting.
    */
-  async acquire(orgId: string, timeoutMs: number): Promise<Slot | null> {
-    if (this.cap <= 0) return { id: "", expiry: Number.POSITIVE_INFINITY, freedAt: 0 };
+  async acquire(orgId: string, timeoutMs: number, queue: string): Promise<Slot | null> {
+    const limits = await this.limits(orgId);
+    if (limits.maxActive <= 0) return UNLEASED;
     const now = Date.now();
     const held = this.free.get(orgId)?.pop();
     if (held && held.expiry >= now + timeoutMs + HANDOUT_MARGIN_MS) return held;
     const slot = held ?? { id: `${this.owner}:${++this.seq}`, expiry: 0, freedAt: 0 };
     const expiry = now + timeoutMs + LEASE_MARGIN_MS;
-    if (await this.batch.load({ op: "a", key: this.key(orgId), slot: slot.id, expiry })) {
+    if (
+      await this.batch.load({ op: "a", key: this.key(orgId), slot: slot.id, expiry, cap: limits.maxActive })
+    ) {
       slot.expiry = expiry;
       return slot;
     }
-    // At the cap. A held slot whose lease could not be renewed was taken back by expiry: forget it.
-    return null;
+    // At the cap (a held slot whose lease could not be renewed was taken back by expiry: forgotten).
+    if (limits.hard) return null;
+    return (await this.noOneElseWaiting(queue, orgId, now)) ? UNLEASED : null;
+  }
+
+  /** Whether the head of `queue` holds no job of another organization still under its cap (cached). */
+  private noOneElseWaiting(queue: string, orgId: string, now: number): Promise<boolean> {
+    const key = `${queue}\n${orgId}`;
+    const hit = this.alone.get(key);
+    if (hit && now < hit.until) return hit.answer;
+    const answer = this.othersUnderCap(queue, orgId).then(
+      (others) => !others,
+      () => false, // Redis did not answer: keep the cap
+    );
+    this.alone.set(key, { until: now + ALONE_TTL_MS, answer });
+    if (this.alone.size > 10_000) this.alone.delete(this.alone.keys().next().value!);
+    return answer;
+  }
+
+  private async othersUnderCap(queue: string, orgId: string): Promise<boolean> {
+    const base = `${this.prefix}:${queue}`;
+    const ids = await this.redis
+      .pipeline()
+      .zrange(`${base}:prioritized`, "0", String(HEAD - 1))
+      .lrange(`${base}:wait`, 0, HEAD - 1)
+      .exec();
+    const jobIds = [...new Set((ids ?? []).flatMap(([, v]) => (v as string[] | null) ?? []))];
+    if (!jobIds.length) return false;
+    const data =
+      (await this.redis.pipeline(jobIds.map((id) => ["hget", `${base}:${id}`, "data"])).exec()) ?? [];
+    const orgs = new Set<string>();
+    for (const [, raw] of data) {
+      try {
+        const other = (JSON.parse(String(raw)) as { orgId?: string }).orgId;
+        if (other && other !== orgId) orgs.add(other);
+      } catch {
+        // a job removed meanwhile
+      }
+    }
+    if (!orgs.size) return false;
+    const now = Date.now();
+    const others = [...orgs];
+    const counts =
+      (await this.redis.pipeline(others.map((o) => ["zcount", this.key(o), String(now), "+inf"])).exec()) ??
+      [];
+    for (const [i, other] of others.entries()) {
+      const { maxActive } = await this.limits(other);
+      if (maxActive <= 0 || Number(counts[i]?.[1] ?? 0) < maxActive) return true;
+    }
+    return false;
   }
 
   /** The job is done with its slot: kept for the next job of the organization, returned when unused. */
   release(orgId: string, slot: Slot): void {
-    if (this.cap <= 0) return;
+    if (!slot.id) return;
     slot.freedAt = Date.now();
     const list = this.free.get(orgId);
     if (list) list.push(slot);
@@ -127,7 +199,7 @@ export class OrgCap {
       const keep: Slot[] = [];
       for (const s of list) {
         if (!all && s.freedAt > cutoff) keep.push(s);
-        else pending.push(this.batch.load({ op: "r", key: this.key(orgId), slot: s.id, expiry: 0 }));
+        else pending.push(this.batch.load({ op: "r", key: this.key(orgId), slot: s.id, expiry: 0, cap: 0 }));
       }
       if (keep.length) this.free.set(orgId, keep);
       else this.free.delete(orgId);

@@ -6,6 +6,7 @@ import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions 
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
+import { OrgLimitsCache } from "../flow/org-limits.js";
 import type { Lifecycle } from "../lifecycle/lifecycle.js";
 import { cancelChannel } from "../lifecycle/queue.js";
 import type { Logger } from "../logger.js";
@@ -59,7 +60,12 @@ export class Relay {
   private stalledCheck: AdaptiveStalledCheck | null = null;
 
   constructor(private readonly options: RelayOptions) {
-    this.orgCap = new OrgCap(options.connection, options.prefix, options.orgMaxActive);
+    const limits = new OrgLimitsCache(options.db, { maxActive: options.orgMaxActive, enqueuePerMinute: 0 });
+    this.orgCap = new OrgCap({
+      redis: options.connection,
+      prefix: options.prefix,
+      limits: (orgId) => limits.get(orgId),
+    });
     this.attempt = new Attempt({ ...options, dispatch: options.dispatch ?? dispatch });
     this.pool = new SlotPool(options.concurrency, (type) => this.maxOf(type));
   }
@@ -154,7 +160,7 @@ export class Relay {
       throw new DelayedError();
     }
     try {
-      const slot = await this.orgCap.acquire(job.data.orgId, def.timeoutMs);
+      const slot = await this.orgCap.acquire(job.data.orgId, def.timeoutMs, job.name);
       if (!slot) {
         // Come back in 2-5 s: long enough that a capped flood does not spin through Redis.
         await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);

@@ -57,10 +57,15 @@ describe("rate limit, org cap, onFailed, retention", () => {
     expect(res.status).toBe(202);
   });
 
-  test("at most ORG_MAX_ACTIVE jobs of one organization run at once", async () => {
+  /** Five 400 ms jobs of a new organization; the most that were active at once. */
+  async function peakActive(limits?: { maxActive: number; hard: boolean }): Promise<number> {
     const other = (await (
       await t.api("/admin/orgs", { method: "POST", json: { name: "capped" } })
-    ).json()) as { apiKey: string };
+    ).json()) as { apiKey: string; org: { id: string } };
+    if (limits) {
+      const put = await t.api(`/admin/orgs/${other.org.id}/limits`, { method: "PUT", json: limits });
+      expect(put.status).toBe(200);
+    }
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await t.api("/v1/jobs", {
@@ -86,8 +91,35 @@ describe("rate limit, org cap, onFailed, retention", () => {
       },
       { timeoutMs: 30_000, intervalMs: 20 },
     );
-    expect(maxActive).toBeGreaterThan(0);
-    expect(maxActive).toBeLessThanOrEqual(2);
+    return maxActive;
+  }
+
+  test("a hard cap (an organization's override) is never exceeded", async () => {
+    const peak = await peakActive({ maxActive: 2, hard: true });
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2);
+  });
+
+  test("an organization's enqueuePerMinute override replaces ENQUEUE_RATE_LIMIT for it", async () => {
+    const org = (await (await t.api("/admin/orgs", { method: "POST", json: { name: "tier" } })).json()) as {
+      apiKey: string;
+      org: { id: string };
+    };
+    await t.api(`/admin/orgs/${org.org.id}/limits`, { method: "PUT", json: { enqueuePerMinute: 2 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await t.api("/v1/jobs", {
+        method: "POST",
+        key: org.apiKey,
+        json: { type: "echo", userId: "u", payload: { value: "tier" } },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([202, 202, 429]);
+  });
+
+  test("the soft ORG_MAX_ACTIVE lends its share: a lone organization runs past it", async () => {
+    expect(await peakActive()).toBeGreaterThan(2);
   });
 
   test("a job that fails for good calls its type's onFailed once", async () => {
