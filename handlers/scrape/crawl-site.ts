@@ -118,7 +118,7 @@ export async function crawlSite(
   const links = first.notModified ? null : first.links;
 
   const limit = ctx.config.SCRAPER_MAX_PAGES - 1;
-  const found = await discoverPages(ctx, { start, links, known, limit, robots, beforeRequest, deadline });
+  const found = await discoverPages(ctx, { start, links, known, limit, robots, deadline });
   out.pagesKnown = found.listed;
   out.pagesDisallowed = found.disallowed;
   const picks: Candidate[] = [...found.picks];

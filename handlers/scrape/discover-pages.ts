@@ -40,7 +40,6 @@ export interface DiscoverOptions {
   known: Map<string, KnownPage>;
   limit: number;
   robots: RobotsRules;
-  beforeRequest: (url: URL) => Promise<void>;
   /** Epoch ms after which no further sitemap is opened. */
   deadline: number;
 }
@@ -100,7 +99,11 @@ export async function discoverPages(ctx: HandlerContext, o: DiscoverOptions): Pr
     }
     opened.add(sitemapUrl);
     try {
-      const res = await openUrl(ctx, sitemapUrl, { accept: ACCEPT, beforeRequest: o.beforeRequest });
+      // Sitemaps are robots-checked but not paced by Crawl-delay: a long delay must not starve discovery.
+      const res = await openUrl(ctx, sitemapUrl, {
+        accept: ACCEPT,
+        beforeRequest: (url) => o.robots.assertAllowed(url),
+      });
       if (res.notModified || !res.response.body) continue;
       const read = await readSitemap(
         res.response.body,

@@ -1,6 +1,7 @@
 // Reads a response body with a byte cap (counted on the decoded stream, so also after decompression)
 // and decodes it by its BOM, the charset from Content-Type, a <meta charset> or the XML declaration.
 import { PermanentError } from "../kit/errors.js";
+import { fixWindows1252 } from "./windows-1252.js";
 
 export async function readBodyCapped(res: Response, maxBytes: number, url: string): Promise<Uint8Array> {
   const tooLarge = () => new PermanentError("body_too_large", `${url} sent more than ${maxBytes} bytes`);
@@ -67,8 +68,13 @@ export function decodeBody(bytes: Uint8Array, contentType: string | null): strin
   if (bom) return new TextDecoder(bom).decode(bytes);
   const declared = /charset\s*=\s*["']?([\w:.-]+)/i.exec(contentType ?? "")?.[1];
   const fromHeader = declared ? decoderFor(declared) : null;
-  if (fromHeader) return fromHeader.decode(bytes);
+  if (fromHeader) return decodeWith(fromHeader, bytes);
   const sniffed = sniffCharset(new TextDecoder("windows-1252").decode(bytes.subarray(0, 4096)));
   const fromMeta = sniffed && !/^utf-?16/i.test(sniffed) ? decoderFor(sniffed) : null;
-  return (fromMeta ?? new TextDecoder("utf-8")).decode(bytes);
+  return decodeWith(fromMeta ?? new TextDecoder("utf-8"), bytes);
+}
+
+function decodeWith(decoder: TextDecoder, bytes: Uint8Array): string {
+  const text = decoder.decode(bytes);
+  return decoder.encoding === "windows-1252" ? fixWindows1252(text) : text;
 }
