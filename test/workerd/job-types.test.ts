@@ -144,16 +144,14 @@ describe("every job type runs in workerd", () => {
       crawl.route("/fr", legacy("windows-1252", "fr", "café à 5 €"));
       crawl.route("/ja", legacy("shift_jis", "ja", "コンテンツの循環"));
       const id = newId("src");
-      await h.db.db
-        .insert(contextSources)
-        .values({
-          id,
-          orgId: h.orgId,
-          userId: h.userId,
-          kind: "website",
-          url: `${crawl.url}/`,
-          scope: "site",
-        });
+      await h.db.db.insert(contextSources).values({
+        id,
+        orgId: h.orgId,
+        userId: h.userId,
+        kind: "website",
+        url: `${crawl.url}/`,
+        scope: "site",
+      });
       const res = await h.deliver("scrape", { sourceId: id });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ newItems: 3, pagesKnown: 4, pagesDisallowed: 1 });
