@@ -73,9 +73,8 @@ export async function crawlSite(
   const rows = new Map((await loadSitePages(db, owner.sourceId)).map((r) => [r.url, r]));
   const startedAt = ctx.clock.now();
   const known = new Map([...rows.values()].map((r) => [r.url, toKnown(r, startedAt)]));
-  const start = new URL(sourceUrl);
-  start.hash = "";
-
+  const sourceStart = new URL(sourceUrl);
+  sourceStart.hash = "";
   const store = async (url: string, via: KnownPage["via"], lastmod: Date | null, page: PageOutcome) => {
     const row = rows.get(url);
     const now = ctx.clock.now();
@@ -108,13 +107,15 @@ export async function crawlSite(
       : { etag: null, lastModified: null };
   };
 
-  // The start page: any failure fails the scrape (robots_disallowed at once, with a 422).
-  const first = await fetchWebsitePage(ctx, start.href, {
-    ...validators(start.href),
+  // The start page: any failure fails the scrape (robots_disallowed at once, with a 422). Where it
+  // redirects to (http → https, a www. host) is the site crawled.
+  const first = await fetchWebsitePage(ctx, sourceStart.href, {
+    ...validators(sourceStart.href),
     beforeRequest,
     wantLinks: true,
   });
-  await store(start.href, "start", null, first);
+  await store(sourceStart.href, "start", null, first);
+  const start = new URL(first.url);
   const links = first.notModified ? null : first.links;
 
   const limit = ctx.config.SCRAPER_MAX_PAGES - 1;
@@ -185,7 +186,7 @@ export async function crawlSite(
   // pages found by link alone are kept.
   if (found.complete) {
     for (const k of known.values()) {
-      if (!k.gone && !k.seen && k.url !== start.href && (links !== null || k.via === "sitemap"))
+      if (!k.gone && !k.seen && k.via !== "start" && (links !== null || k.via === "sitemap"))
         gone.push(k.url);
     }
   }

@@ -9,7 +9,7 @@ import { assertUrlAllowed } from "./url-guard.js";
 export const MAX_REDIRECTS = 5;
 
 export type FetchOutcome =
-  | { notModified: true; etag: string | null; lastModified: string | null }
+  | { notModified: true; url: string; etag: string | null; lastModified: string | null }
   | {
       notModified: false;
       /** The final URL after redirects. */
@@ -50,7 +50,7 @@ export interface OpenOptions {
 
 /** A 2xx answer whose body is not read yet (the caller streams or reads it), or a 304. */
 export type OpenOutcome =
-  | { notModified: true; etag: string | null; lastModified: string | null }
+  | { notModified: true; url: string; etag: string | null; lastModified: string | null }
   | { notModified: false; url: string; response: Response; deadline: AbortSignal };
 
 /** Requests `sourceUrl`, following redirects by hand; non-2xx answers (but 304) throw classified errors. */
@@ -89,6 +89,7 @@ export async function openUrl(
         await res.body?.cancel().catch(() => {});
         return {
           notModified: true,
+          url: url.href,
           etag: res.headers.get("etag"),
           lastModified: res.headers.get("last-modified"),
         };

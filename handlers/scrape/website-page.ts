@@ -13,9 +13,11 @@ export const ACCEPT_HTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1";
 const MAX_LINKS = 1000;
 
 export type PageOutcome =
-  | { notModified: true; etag: string | null; lastModified: string | null }
+  | { notModified: true; url: string; etag: string | null; lastModified: string | null }
   | {
       notModified: false;
+      /** The URL the page was fetched from, after redirects. */
+      url: string;
       /** The item, keyed by the page's canonical URL (else its final URL). */
       item: ItemInput;
       links: string[];
@@ -52,6 +54,7 @@ export async function fetchWebsitePage(
   const key = page.canonicalUrl ?? fetched.url;
   return {
     notModified: false,
+    url: fetched.url,
     item: { ...page, key, url: key, language: signals.language },
     links: signals.links,
     etag: fetched.etag,

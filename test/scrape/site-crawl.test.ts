@@ -116,6 +116,30 @@ describe("site sources", () => {
     expect(await fx.h.source(id)).toMatchObject({ pagesScraped: 202, itemCount: 202 });
   });
 
+  it("crawls the host the start URL redirects to (here localhost → 127.0.0.1)", async () => {
+    fx.site.route(
+      "/robots.txt",
+      html(`Sitemap: ${fx.site.url}/sitemap.xml\n`, { "content-type": "text/plain" }),
+    );
+    fx.site.route(
+      "/sitemap.xml",
+      xml(() => urlset([{ loc: `${fx.site.url}/p/1` }, { loc: `${fx.site.url}/p/2` }])),
+    );
+    fx.site.route("/home", html(articlePage("home")));
+    fx.site.route("/", (req, res) => {
+      if (req.headers.host?.startsWith("localhost"))
+        res.writeHead(301, { location: `${fx.site.url}/home` }).end();
+      else html(articlePage("root"))(req, res);
+    });
+    fx.site.fallback(html(articlePage("page")));
+    const id = await fx.h.addSource("website", `http://localhost:${fx.site.port}/`, undefined, "site");
+    const res = await fx.h.scrape(id);
+    expect(res.body).toMatchObject({ newItems: 3, pagesFetched: 3 });
+    expect((await fx.h.items(id)).map((i) => i.itemKey).sort()).toEqual(
+      [`${fx.site.url}/home`, `${fx.site.url}/p/1`, `${fx.site.url}/p/2`].sort(),
+    );
+  });
+
   it("reads a 50,000-URL sitemap and fetches only SCRAPER_MAX_PAGES pages, the newest", async () => {
     const urls = Array.from({ length: 50_000 }, (_, i) => ({
       loc: `${fx.site.url}/n/${i}`,
