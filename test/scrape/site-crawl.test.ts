@@ -3,6 +3,7 @@
 // scrapes, conditional GETs per page, pages removed from the sitemap marked gone, and huge sitemaps bounded.
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { findRelevantItems } from "../../handlers/content-generation/context.js";
 import { html } from "./fake-site.js";
 import { articlePage, gzipped, type SitemapUrl, sitemapIndex, urlset, xml } from "./fake-sitemaps.js";
 import { useScrapeFixtures } from "./fixtures.js";
@@ -105,6 +106,11 @@ describe("site sources", () => {
     );
     const gone = items.find((i) => i.itemKey === `${fx.site.url}/p/10`)!;
     expect(gone.goneAt).toBeInstanceOf(Date);
+    // Kept, but never prompted with: the generation context finds /p/11, not the gone /p/10.
+    const context = (topic: string) =>
+      findRelevantItems(fx.h.db.db, { orgId: fx.h.orgId, userId: fx.h.userId, topic, sourceIds: [id] });
+    expect((await context("Article 11")).map((c) => c.url)).toContain(`${fx.site.url}/p/11`);
+    expect((await context("Article 10")).map((c) => c.url)).not.toContain(`${fx.site.url}/p/10`);
     expect(await fx.h.source(id)).toMatchObject({ pagesScraped: 201, itemCount: 201, pagesKnown: 201 });
 
     // Listed again with a newer lastmod: fetched and back in the library.
