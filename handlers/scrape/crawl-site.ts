@@ -2,32 +2,22 @@
 // discovery, then at most SCRAPER_MAX_PAGES pages in all, newest lastmod first, each a context item keyed
 // by its canonical URL and fetched conditionally. What is not reached before the deadline waits for the
 // next scrape (the crawl state is site_pages). Pages that left the site are marked gone. Idempotent.
-import {
-  loadSitePages,
-  markPagesGone,
-  recordCrawl,
-  type SitePageRow,
-  saveSitePage,
-} from "../../db/queries/site-pages.js";
+import { loadSitePages, markPagesGone, recordCrawl, type SitePageRow } from "../../db/queries/site-pages.js";
 import type { HandlerContext } from "../kit/context.js";
 import { isErrorNamed, type PermanentError } from "../kit/errors.js";
 import { politeRequest } from "./crawl-delay.js";
 import { discoverPages, type KnownPage } from "./discover-pages.js";
 import { RobotsRules } from "./robots.js";
+import { SitePageWriter, type WriteCounts } from "./site-page-writer.js";
 import { markScrapeSuccess } from "./source-health.js";
-import { type Owner, upsertPage } from "./store-items.js";
+import type { Owner } from "./store-items.js";
 import type { Candidate } from "./top-picks.js";
-import { fetchWebsitePage, type PageOutcome } from "./website-page.js";
+import { fetchWebsitePage } from "./website-page.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export interface CrawlResult {
-  newItems: number;
-  changedItems: number;
-  unchangedItems: number;
+export interface CrawlResult extends WriteCounts {
   pagesKnown: number;
-  pagesFetched: number;
-  pagesNotModified: number;
   pagesGone: number;
   /** Pages chosen for this scrape but left for the next one (deadline or Crawl-delay). */
   pagesLeft: number;
@@ -75,46 +65,16 @@ export async function crawlSite(
   const known = new Map([...rows.values()].map((r) => [r.url, toKnown(r, startedAt)]));
   const sourceStart = new URL(sourceUrl);
   sourceStart.hash = "";
-  const store = async (url: string, via: KnownPage["via"], lastmod: Date | null, page: PageOutcome) => {
-    const row = rows.get(url);
-    const now = ctx.clock.now();
-    out.pagesFetched++;
-    let itemKey = row?.itemKey ?? null;
-    if (page.notModified) {
-      out.pagesNotModified++;
-      out.unchangedItems++;
-    } else {
-      const outcome = await upsertPage(db, owner, page.item, now);
-      out[outcome === "new" ? "newItems" : outcome === "changed" ? "changedItems" : "unchangedItems"]++;
-      itemKey = page.item.key;
-    }
-    await saveSitePage(db, {
-      sourceId: owner.sourceId,
-      url,
-      via,
-      fetchedLastmod: lastmod ?? row?.fetchedLastmod ?? null,
-      itemKey,
-      etag: page.etag ?? (page.notModified ? (row?.etag ?? null) : null),
-      lastModified: page.lastModified ?? (page.notModified ? (row?.lastModified ?? null) : null),
-      fetchedAt: now,
-    });
-  };
-  // A gone page is fetched in full: a 304 would not bring its item back.
-  const validators = (url: string) => {
-    const row = rows.get(url);
-    return row && !row.goneAt
-      ? { etag: row.etag, lastModified: row.lastModified }
-      : { etag: null, lastModified: null };
-  };
+  const writer = new SitePageWriter(db, ctx.clock, owner, rows, out);
 
   // The start page: any failure fails the scrape (robots_disallowed at once, with a 422). Where it
   // redirects to (http → https, a www. host) is the site crawled.
   const first = await fetchWebsitePage(ctx, sourceStart.href, {
-    ...validators(sourceStart.href),
+    ...writer.validators(sourceStart.href),
     beforeRequest,
     wantLinks: true,
   });
-  await store(sourceStart.href, "start", null, first);
+  await writer.store(sourceStart.href, "start", null, first);
   const start = new URL(first.url);
   const links = first.notModified ? null : first.links;
 
@@ -148,12 +108,8 @@ export async function crawlSite(
       break;
     }
     try {
-      await store(
-        pick.url,
-        pick.via,
-        pick.lastmod,
-        await fetchWebsitePage(ctx, pick.url, { ...validators(pick.url), beforeRequest }),
-      );
+      const page = await fetchWebsitePage(ctx, pick.url, { ...writer.validators(pick.url), beforeRequest });
+      await writer.store(pick.url, pick.via, pick.lastmod, page);
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === "crawl_delay") {
@@ -163,16 +119,7 @@ export async function crawlSite(
       if (code === "robots_disallowed") out.pagesDisallowed++;
       else if (isErrorNamed<PermanentError>(err, "PermanentError")) {
         // 404/410: gone. Other lasting refusals (not HTML, too large): recorded, not retried until listed anew.
-        await saveSitePage(db, {
-          sourceId: owner.sourceId,
-          url: pick.url,
-          via: pick.via,
-          fetchedLastmod: pick.lastmod,
-          itemKey: null,
-          etag: null,
-          lastModified: null,
-          fetchedAt: ctx.clock.now(),
-        });
+        await writer.refused(pick.url, pick.via, pick.lastmod);
         if (code === "source_not_found" || code === "source_gone") gone.push(pick.url);
       } else out.pagesFailed++;
       ctx.log.warn(
