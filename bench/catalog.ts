@@ -44,11 +44,3 @@ const firstSlow = defineJobType({
 });
 
 export const benchCatalog = createCatalog([noop, sleep, firstSlow]);
-
-/** Every bench type gets the whole relay concurrency (the relay otherwise splits it across types). */
-export function typeConcurrency(n: number): string {
-  return benchCatalog
-    .types()
-    .map((t) => `${t}=${n}`)
-    .join(",");
-}

@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seedSchedules, updateSchedule } from "../db/queries/schedules.js";
 import { catalog } from "../handlers/catalog.js";
+import { EventBus } from "../src/events/bus.js";
+import { Lifecycle } from "../src/lifecycle/lifecycle.js";
 import { createLogger } from "../src/logger.js";
 import { Queues } from "../src/queue/queues.js";
 import { migrate, openNodePostgres, openPglite } from "../src/runtime/postgres.js";
@@ -28,7 +30,7 @@ const blocking = blockingClient(redisTarget.url);
 await new Promise((ok) => (redis.status === "ready" ? ok(null) : redis.once("ready", ok)));
 const prefix = `bench-${randomBytes(4).toString("hex")}`;
 
-await seedSchedules(pg.db, defaultSchedules());
+await seedSchedules(pg.db, defaultSchedules(catalog));
 await updateSchedule(pg.db, "scrape", {
   cron: "*/1 * * * * *",
   timezone: "UTC",
@@ -46,8 +48,7 @@ const lateness: number[] = [];
 const queues = new Queues(redis, prefix, catalog);
 const worker = new FanOutWorker({
   db: pg.db,
-  redis,
-  queues,
+  lifecycle: new Lifecycle({ db: pg.db, redis, queues, events: new EventBus(redis, prefix), log }),
   catalog,
   log,
   maxAttempts: 4,
@@ -65,6 +66,7 @@ const control = new ScheduleControl({
     PUBLIC_URL: undefined,
   },
   db: pg.db,
+  catalog,
   redis,
   prefix,
   log,

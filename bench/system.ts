@@ -11,7 +11,7 @@ import type { Catalog } from "../handlers/kit/catalog.js";
 import { parseConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 import { type Service, startService } from "../src/service.js";
-import { benchCatalog, typeConcurrency } from "./catalog.js";
+import { benchCatalog } from "./catalog.js";
 import type { BenchEnv } from "./env.js";
 
 export const SIGNING = { current: "sig_bench_current_key_0123456789", next: "sig_bench_next_key_0123456789" };
@@ -31,7 +31,6 @@ export function serviceEnv(env: BenchEnv, prefix: string, extra: Record<string, 
     DATA_DIR: mkdtempSync(join(tmpdir(), "fw-bench-")),
     LOG_LEVEL: "info",
     RELAY_CONCURRENCY: "100",
-    RELAY_TYPE_CONCURRENCY: typeConcurrency(100),
     ...extra,
   };
 }

@@ -337,7 +337,25 @@ export const insights = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.userId] })],
 );
 
-/** One row per scheduled job type; the driver (BullMQ or QStash) is reconciled to match this table. */
+/**
+ * A schedule as the table and the driver last agreed on it (the base of the three-way reconcile).
+ * `scheduleId` null: agreed absent (the table disables it and the driver holds none).
+ */
+export interface AgreedSchedule {
+  scheduleId: string | null;
+  cron: string;
+  timezone: string;
+  paused: boolean;
+  destination: string;
+}
+
+/** A console change the reconcile saw and has not settled yet, and when it first saw it (ISO time). */
+export interface SeenConsoleChange {
+  state: AgreedSchedule;
+  at: string;
+}
+
+/** One row per scheduled job type; the driver (BullMQ or QStash) and this table are reconciled both ways. */
 export const schedules = pgTable("schedules", {
   jobType: text("job_type").primaryKey(),
   cron: text("cron").notNull(),
@@ -349,4 +367,11 @@ export const schedules = pgTable("schedules", {
   skippedCount: integer("skipped_count").notNull().default(0),
   lastEnqueuedCount: integer("last_enqueued_count").notNull().default(0),
   updatedAt: ts("updated_at").notNull().defaultNow(),
+  /** Where the cron/enabled values came from: `default` (seeded), `api` (admin API, CLI), `console` (QStash). */
+  source: text("source").$type<"default" | "api" | "console">().notNull().default("default"),
+  lastSyncedAt: ts("last_synced_at"),
+  /** Why the last sync could not be done as asked (a refused console change, an unreachable driver). */
+  syncError: text("sync_error"),
+  agreed: jsonb("agreed").$type<AgreedSchedule>(),
+  consoleSeen: jsonb("console_seen").$type<SeenConsoleChange>(),
 });

@@ -5,6 +5,7 @@ import type { ExecutionContext } from "hono";
 import { catalog } from "./catalog.js";
 import { parseHandlerConfig } from "./config.js";
 import { createHandlersApp } from "./kit/app.js";
+import { isErrorNamed, type MissingSettingError } from "./kit/errors.js";
 import { consoleLogger } from "./runtime/console-logger.js";
 import { edgeAdapter } from "./runtime/edge-adapter.js";
 
@@ -19,9 +20,12 @@ export default {
       const adapter = edgeAdapter({ config, defer: (p) => ctx.waitUntil(p), log });
       app = createHandlersApp({ catalog, adapter });
     } catch (err) {
-      // Misconfiguration is the operator's: a 500 the relay retries, logged with every bad key.
+      // Misconfiguration is the operator's, logged with every bad key; the relay retries either answer. A
+      // missing setting is a 503 naming it; a bad value a 500.
       const message = err instanceof Error ? err.message : String(err);
       log.error({ err: message }, "handlers misconfigured");
+      if (isErrorNamed<MissingSettingError>(err, "MissingSettingError"))
+        return Response.json({ error: { code: err.code, message } }, { status: 503 });
       return Response.json({ error: { code: "misconfigured", message } }, { status: 500 });
     }
     return app.fetch(request, env, ctx);

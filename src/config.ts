@@ -71,6 +71,8 @@ export const configSchema = z.object({
   RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   DEFAULT_PRIORITY: z.enum(PRIORITIES).default("normal"),
   SCHEDULER: z.enum(["bullmq", "qstash"]).default("bullmq"),
+  /** How often the relay reconciles the schedules table with the driver (QStash: one list call). */
+  SCHEDULE_RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   QSTASH_URL: z.url().default("https://qstash.upstash.io"),
   QSTASH_TOKEN: z.preprocess(emptyToUndefined, z.string().optional()),
   METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),

@@ -2,6 +2,7 @@
 // where it listens (and, in embedded mode, only the path of the credentials file), drains on SIGTERM/SIGINT.
 import { ConfigError } from "../handlers/config.js";
 import { parseConfig } from "./config.js";
+import { withEmbeddedTokenKeys } from "./embedded/setup.js";
 import { createLogger } from "./logger.js";
 import { RedisUnavailableError } from "./runtime/redis.js";
 import { startService } from "./service.js";
@@ -9,7 +10,7 @@ import { startService } from "./service.js";
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseConfig>;
   try {
-    config = parseConfig(process.env);
+    config = withEmbeddedTokenKeys(parseConfig(process.env));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   }
   console.log(`flywheel-workers listening on ${service.url} (role ${config.ROLE})`);
   if (!config.DATABASE_URL && service.credentialsFile) {
-    console.log(`embedded mode: demo API key and admin token are in ${service.credentialsFile}`);
+    console.log(`embedded mode: demo API key, admin token and keys are in ${service.credentialsFile}`);
   }
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -1,78 +1,13 @@
-// Job queries shared by the API, the relay, the reconciler and the CLI.
+// Job reads shared by the API, the relay, the reconciler and the CLI (writes: db/queries/lifecycle/).
 import { and, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { type JobStatus, jobRuns, jobs } from "../schema.js";
-import { mapRow, rowsOf } from "./rows.js";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJobRow = typeof jobs.$inferInsert;
 export type JobRunRow = typeof jobRuns.$inferSelect;
 
 export const LIVE_STATUSES: JobStatus[] = ["queued", "active", "retrying"];
-
-/** Inserts a job unless a live job has the same dedup key or the org already used the idempotency key. */
-export async function insertJob(db: Db, row: NewJobRow): Promise<JobRow | null> {
-  const [inserted] = await db.insert(jobs).values(row).onConflictDoNothing().returning();
-  return inserted ?? null;
-}
-
-/** The columns a new job is created with (the rest take their defaults). */
-export type CreateJobRow = Pick<
-  NewJobRow,
-  | "id"
-  | "orgId"
-  | "userId"
-  | "type"
-  | "status"
-  | "priority"
-  | "payload"
-  | "idempotencyKey"
-  | "payloadHash"
-  | "dedupKey"
-  | "maxAttempts"
-  | "runAt"
-  | "nextRunAt"
-  | "requestId"
->;
-
-/**
- * insertJob for many new jobs in one statement (one JSON parameter whatever the count). The answer is
- * aligned with `rows`: the inserted job, or null where a conflict (dedup or idempotency key) skipped it.
- */
-export async function insertJobs(db: Db, rows: readonly CreateJobRow[]): Promise<(JobRow | null)[]> {
-  const values = rows.map((r) => ({
-    id: r.id,
-    org_id: r.orgId,
-    user_id: r.userId,
-    type: r.type,
-    status: r.status,
-    priority: r.priority,
-    payload: r.payload,
-    idempotency_key: r.idempotencyKey ?? null,
-    payload_hash: r.payloadHash ?? null,
-    dedup_key: r.dedupKey ?? null,
-    max_attempts: r.maxAttempts,
-    run_at: r.runAt ? r.runAt.toISOString() : null,
-    next_run_at: r.nextRunAt ? r.nextRunAt.toISOString() : null,
-    request_id: r.requestId ?? null,
-  }));
-  const res = await db.execute(sql`
-    insert into jobs (id, org_id, user_id, type, status, priority, payload, idempotency_key, payload_hash,
-      dedup_key, max_attempts, run_at, next_run_at, request_id)
-    select id, org_id, user_id, type, status, priority, payload, idempotency_key, payload_hash, dedup_key,
-      max_attempts, run_at, next_run_at, request_id
-    from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as t(id text, org_id text, user_id text,
-      type text, status text, priority text, payload jsonb, idempotency_key text, payload_hash text,
-      dedup_key text, max_attempts int, run_at timestamptz, next_run_at timestamptz, request_id text)
-    on conflict do nothing
-    returning *`);
-  const byId = new Map<string, JobRow>();
-  for (const raw of rowsOf(res)) {
-    const row = mapRow(jobs, raw);
-    byId.set(row.id, row);
-  }
-  return rows.map((r) => byId.get(r.id) ?? null);
-}
 
 export async function getJob(db: Db, id: string, orgId?: string): Promise<JobRow | null> {
   const [row] = await db
@@ -90,29 +25,12 @@ export async function findByIdempotencyKey(db: Db, orgId: string, key: string): 
   return row ?? null;
 }
 
-export async function releaseIdempotencyKey(db: Db, id: string): Promise<void> {
-  await db.update(jobs).set({ idempotencyKey: null }).where(eq(jobs.id, id));
-}
-
 export async function findLiveByDedupKey(db: Db, dedupKey: string): Promise<JobRow | null> {
   const [row] = await db
     .select()
     .from(jobs)
     .where(and(eq(jobs.dedupKey, dedupKey), inArray(jobs.status, LIVE_STATUSES)));
   return row ?? null;
-}
-
-/** Deletes a job that is still queued (an enqueue rolled back); false when it had moved on. */
-export async function deleteQueuedJob(db: Db, id: string): Promise<boolean> {
-  const rows = await db
-    .delete(jobs)
-    .where(and(eq(jobs.id, id), eq(jobs.status, "queued")))
-    .returning({ id: jobs.id });
-  return rows.length > 0;
-}
-
-export async function deleteJob(db: Db, id: string): Promise<void> {
-  await db.delete(jobs).where(eq(jobs.id, id));
 }
 
 export interface ListJobsFilter {
@@ -152,24 +70,6 @@ export async function listRuns(db: Db, jobId: string): Promise<JobRunRow[]> {
     .from(jobRuns)
     .where(eq(jobRuns.jobId, jobId))
     .orderBy(jobRuns.attempt, jobRuns.startedAt);
-}
-
-/** Moves a job from one of `from` to `to`; returns the updated row, or null when it was not in `from`. */
-export async function transition(
-  db: Db,
-  id: string,
-  from: JobStatus[],
-  set: Partial<NewJobRow> & { status: JobStatus },
-  orgId?: string,
-): Promise<JobRow | null> {
-  const where = [eq(jobs.id, id), inArray(jobs.status, from)];
-  if (orgId) where.push(eq(jobs.orgId, orgId));
-  const [row] = await db
-    .update(jobs)
-    .set({ ...set, updatedAt: sql`now()` })
-    .where(and(...where))
-    .returning();
-  return row ?? null;
 }
 
 /** Deletes finished jobs (and their runs) older than `before`; returns how many. */

@@ -14,3 +14,14 @@ export function mapRow<T extends Table>(table: T, raw: Record<string, unknown>):
   }
   return out as T["$inferSelect"];
 }
+
+/** Rows of a `returning *` statement, aligned with the ids asked for: null where no row came back. */
+export function alignById<T extends Table>(
+  table: T,
+  result: unknown,
+  ids: readonly string[],
+): (T["$inferSelect"] | null)[] {
+  const byId = new Map<string, T["$inferSelect"]>();
+  for (const raw of rowsOf(result)) byId.set(String(raw.id), mapRow(table, raw));
+  return ids.map((id) => byId.get(id) ?? null);
+}

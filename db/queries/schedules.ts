@@ -1,10 +1,26 @@
-// Schedule rows (one per scheduled job type): the truth the scheduler driver is reconciled to, and the
-// run bookkeeping the fan-out writes (last/next run, enqueued count, overlapping targets skipped).
-import { eq, sql } from "drizzle-orm";
+// Schedule rows (one per scheduled job type): what the table wants, what it last agreed with the driver
+// (the reconcile's bookkeeping), and the run bookkeeping the fan-out writes (last/next run, counts).
+import { eq, max, sql } from "drizzle-orm";
 import type { Db } from "../client.js";
 import { schedules } from "../schema.js";
 
 export type ScheduleRow = typeof schedules.$inferSelect;
+
+/** What one reconcile writes to a row: adopted values (with `source`), the new agreement, sync status. */
+export type ScheduleSyncPatch = Partial<
+  Pick<
+    ScheduleRow,
+    | "cron"
+    | "timezone"
+    | "enabled"
+    | "nextRunAt"
+    | "source"
+    | "agreed"
+    | "consoleSeen"
+    | "syncError"
+    | "lastSyncedAt"
+  >
+> & { touch?: boolean };
 
 /** Inserts the default rows that do not exist yet; never overwrites an operator's change. */
 export async function seedSchedules(
@@ -31,13 +47,29 @@ export async function updateSchedule(
   db: Db,
   jobType: string,
   set: { cron: string; timezone: string; enabled: boolean; nextRunAt: Date | null },
+  source: ScheduleRow["source"] = "api",
 ): Promise<ScheduleRow | null> {
   const [row] = await db
     .update(schedules)
-    .set({ ...set, updatedAt: sql`now()` })
+    .set({ ...set, source, updatedAt: sql`now()` })
     .where(eq(schedules.jobType, jobType))
     .returning();
   return row ?? null;
+}
+
+/** Writes a reconcile's outcome for one row; `touch` marks a table change (adopted from the console). */
+export async function saveScheduleSync(db: Db, jobType: string, patch: ScheduleSyncPatch): Promise<void> {
+  const { touch, ...set } = patch;
+  await db
+    .update(schedules)
+    .set({ ...set, ...(touch ? { updatedAt: sql`now()` } : {}) })
+    .where(eq(schedules.jobType, jobType));
+}
+
+/** When any instance last finished a reconcile (the newest `last_synced_at`), or null. */
+export async function lastScheduleSync(db: Db): Promise<Date | null> {
+  const [row] = await db.select({ at: max(schedules.lastSyncedAt) }).from(schedules);
+  return row?.at ?? null;
 }
 
 export async function setNextRunAt(db: Db, jobType: string, nextRunAt: Date | null): Promise<void> {

@@ -4,7 +4,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { notifications, socialAccounts } from "../../db/schema.js";
 import { newId } from "../kit/ids.js";
-import type { Platform } from "./platforms/types.js";
+import type { Platform } from "../kit/platforms.js";
 import type { TokenCipher } from "./token-crypto.js";
 
 export type SocialAccountRow = typeof socialAccounts.$inferSelect;
@@ -43,27 +43,39 @@ export async function createSocialAccount(
   return row!;
 }
 
+/** A change to an account: a field left undefined is kept; null clears it. */
+export interface AccountChange {
+  accessToken?: string;
+  refreshToken?: string | null;
+  expiresAt?: Date | null;
+  displayName?: string | null;
+}
+
 /**
- * Stores new tokens. `refreshToken` undefined keeps the stored one, null clears it. With `reactivate`
- * (the user re-connected) the account is active again and its last error cleared.
+ * The one way an account's tokens change: the API's PATCH and a sync's token refresh both call it. New tokens
+ * are encrypted with the row id as associated data (the cipher is used only when a token is given). With
+ * `reconnected` (the user supplied the tokens) a new token also makes the account active again and clears
+ * its last error; a refresh leaves the status alone. Returns the updated row, undefined when it is gone.
  */
-export async function storeTokens(
+export async function updateSocialAccount(
   db: Db,
   cipher: TokenCipher,
   accountId: string,
-  tokens: { accessToken: string; refreshToken?: string | null; expiresAt?: Date | null },
-  opts: { now: Date; reactivate?: boolean },
-): Promise<void> {
-  const set: Partial<typeof socialAccounts.$inferInsert> = {
-    accessTokenEnc: await cipher.encrypt(accountId, tokens.accessToken),
-    updatedAt: opts.now,
-  };
-  if (tokens.refreshToken !== undefined) {
-    set.refreshTokenEnc = tokens.refreshToken ? await cipher.encrypt(accountId, tokens.refreshToken) : null;
+  change: AccountChange,
+  opts: { now: Date; reconnected?: boolean },
+): Promise<SocialAccountRow | undefined> {
+  const set: Partial<typeof socialAccounts.$inferInsert> = { updatedAt: opts.now };
+  if (change.accessToken !== undefined)
+    set.accessTokenEnc = await cipher.encrypt(accountId, change.accessToken);
+  if (change.refreshToken !== undefined) {
+    set.refreshTokenEnc = change.refreshToken ? await cipher.encrypt(accountId, change.refreshToken) : null;
   }
-  if (tokens.expiresAt !== undefined) set.expiresAt = tokens.expiresAt;
-  if (opts.reactivate) Object.assign(set, { status: "active", lastError: null });
-  await db.update(socialAccounts).set(set).where(eq(socialAccounts.id, accountId));
+  if (change.expiresAt !== undefined) set.expiresAt = change.expiresAt;
+  if (change.displayName !== undefined) set.displayName = change.displayName;
+  const newToken = change.accessToken !== undefined || typeof change.refreshToken === "string";
+  if (opts.reconnected && newToken) Object.assign(set, { status: "active", lastError: null });
+  const [row] = await db.update(socialAccounts).set(set).where(eq(socialAccounts.id, accountId)).returning();
+  return row;
 }
 
 export async function decryptTokens(

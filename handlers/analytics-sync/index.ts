@@ -4,6 +4,7 @@
 // Idempotent: snapshots are unique per (post, job), insights are recomputed from scratch.
 import { z } from "zod";
 import { defineJobType } from "../kit/define.js";
+import { analyticsDedupKey, analyticsSchedule } from "./schedule.js";
 import { type AnalyticsSyncPayload, runAnalyticsSync } from "./sync.js";
 
 export const analyticsSyncPayload: z.ZodType<AnalyticsSyncPayload> = z.object({
@@ -15,4 +16,6 @@ export const analyticsSync = defineJobType({
   payload: analyticsSyncPayload,
   timeoutMs: 3 * 60_000,
   run: runAnalyticsSync,
+  dedupKey: analyticsDedupKey,
+  schedule: analyticsSchedule,
 });

@@ -2,8 +2,8 @@
 // other syncs sharing a limit wait instead of hitting the wall (X 429 + x-rate-limit-reset; Graph error
 // codes 4, 17, 32, 613 and the X-App-Usage / X-Business-Use-Case-Usage headers; LinkedIn 429).
 import type { Clock, Kv } from "../kit/context.js";
+import type { Platform } from "../kit/platforms.js";
 import { PlatformRateLimitError } from "./platforms/errors.js";
-import type { Platform } from "./platforms/types.js";
 
 /** Wait used when a platform gives no reset time. @default 15 min (Graph's usage is a rolling hour). */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 15 * 60_000;

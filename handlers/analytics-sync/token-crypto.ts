@@ -2,6 +2,7 @@
 // `kid:base64key,...`: the first key encrypts, every key decrypts (rotation). The ciphertext
 // `v1.<kid>.<iv>.<data>` carries its key id, and the row id is the associated data, so a ciphertext copied
 // to another row does not decrypt.
+import { MissingSettingError } from "../kit/errors.js";
 
 export interface TokenCipher {
   encrypt(rowId: string, plaintext: string): Promise<string>;
@@ -62,12 +63,21 @@ async function importKeyring(spec: string): Promise<Keyring> {
   return { primaryKid, keys };
 }
 
-/** A cipher over `TOKEN_ENCRYPTION_KEYS`; imported keys are cached per key string. Throws when unset or invalid. */
+/**
+ * A cipher over `TOKEN_ENCRYPTION_KEYS`; imported keys are cached per key string. Unset: every call rejects
+ * with MissingSettingError `token_encryption_unconfigured` (503), so what needs no token still works;
+ * invalid: every call rejects naming the bad entry.
+ */
 export function createTokenCipher(spec: string | undefined): TokenCipher {
-  if (!spec)
-    throw new Error(
-      "TOKEN_ENCRYPTION_KEYS is not configured: social account tokens cannot be stored or read",
-    );
+  if (!spec) {
+    const unconfigured = async (): Promise<never> => {
+      throw new MissingSettingError(
+        "token_encryption_unconfigured",
+        "TOKEN_ENCRYPTION_KEYS is not configured on this service: social account tokens cannot be stored or read",
+      );
+    };
+    return { encrypt: unconfigured, decrypt: unconfigured };
+  }
   let ring = keyringCache.get(spec);
   if (!ring) {
     ring = importKeyring(spec);

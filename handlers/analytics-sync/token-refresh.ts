@@ -6,7 +6,7 @@ import type { Db } from "../../db/client.js";
 import { socialAccounts } from "../../db/schema.js";
 import type { Clock, Kv } from "../kit/context.js";
 import { PermanentError, RateLimitedError } from "../kit/errors.js";
-import { decryptTokens, markNeedsReauth, type SocialAccountRow, storeTokens } from "./accounts.js";
+import { decryptTokens, markNeedsReauth, type SocialAccountRow, updateSocialAccount } from "./accounts.js";
 import { PlatformAuthError, RefreshRejectedError } from "./platforms/errors.js";
 import type { PlatformClient } from "./platforms/types.js";
 import type { TokenCipher } from "./token-crypto.js";
@@ -79,7 +79,7 @@ async function refreshedToken(
         return await needsReauth(deps, row, "the platform refused the refresh token");
       throw err;
     }
-    await storeTokens(deps.db, deps.cipher, row.id, fresh, { now: deps.clock.now() });
+    await updateSocialAccount(deps.db, deps.cipher, row.id, fresh, { now: deps.clock.now() });
     return fresh.accessToken;
   } finally {
     await deps.kv.del(lockKey);

@@ -2,9 +2,10 @@
 // parse (then give up with a retryable error), and re-ask once for variations that break a platform rule.
 import type { HandlerContext } from "../kit/context.js";
 import { RetryableError } from "../kit/errors.js";
+import type { Platform } from "../kit/platforms.js";
 import type { GenerationContext } from "./context.js";
 import type { AiClient, TokenUsage } from "./openai-client.js";
-import type { ContentGenerationPayload, Platform } from "./payload.js";
+import type { ContentGenerationPayload } from "./payload.js";
 import { checkPost, composePost } from "./platform-rules.js";
 import {
   buildMessages,

@@ -4,11 +4,12 @@
 import type { HandlerContext } from "../kit/context.js";
 import { defineJobType } from "../kit/define.js";
 import { RetryableError } from "../kit/errors.js";
+import type { Platform } from "../kit/platforms.js";
 import { loadGenerationContext } from "./context.js";
 import { generateWithAi } from "./generate.js";
 import { composeOffline } from "./offline-composer.js";
 import { createAiClient } from "./openai-client.js";
-import { contentGenerationPayload, type Platform } from "./payload.js";
+import { contentGenerationPayload } from "./payload.js";
 import { checkPost } from "./platform-rules.js";
 import { estimateCostUsd, type FinalPosts, savedResult, saveItems } from "./save.js";
 import { shortenForPlatform } from "./shorten.js";

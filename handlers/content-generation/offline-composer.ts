@@ -1,7 +1,9 @@
 // The offline composer (no OPENAI_API_KEY): deterministic, readable posts for each platform from the topic,
 // tone, audience, call to action and context items. No AI; the items are saved with generator "offline".
+
+import type { Platform } from "../kit/platforms.js";
 import type { GenerationContext } from "./context.js";
-import type { ContentGenerationPayload, Platform } from "./payload.js";
+import type { ContentGenerationPayload } from "./payload.js";
 import { composePost } from "./platform-rules.js";
 
 const STOP_WORDS = new Set(

@@ -1,8 +1,6 @@
 // The `content-generation` payload (validated at the API before queueing and again in the handler).
 import { z } from "zod";
-
-export const PLATFORMS = ["twitter", "linkedin", "facebook", "instagram"] as const;
-export type Platform = (typeof PLATFORMS)[number];
+import { PLATFORMS } from "../kit/platforms.js";
 
 export const contentGenerationPayload = z.object({
   /** What the posts are about. */

@@ -1,6 +1,6 @@
 // Each platform's hard limits, and the check that names a violation in words the model (and a user) can act
 // on. X counts weighted characters (twitter-text); the others count UTF-16 units, which never undercounts.
-import type { Platform } from "./payload.js";
+import type { Platform } from "../kit/platforms.js";
 import { weightedLength } from "./twitter-length.js";
 
 export interface PlatformRule {

@@ -1,8 +1,9 @@
 // The model's instructions and its structured-output schema (one list of variations per requested platform),
 // plus the follow-up turns that ask for a fix: one for output that did not parse, one naming rule violations.
 import { z } from "zod";
+import type { Platform } from "../kit/platforms.js";
 import type { GenerationContext } from "./context.js";
-import type { ContentGenerationPayload, Platform } from "./payload.js";
+import type { ContentGenerationPayload } from "./payload.js";
 import { PLATFORM_RULES } from "./platform-rules.js";
 
 export const variationSchema = z.object({

@@ -6,8 +6,8 @@ import type { Db } from "../../db/client.js";
 import { contentItems } from "../../db/schema.js";
 import type { JobEnvelope } from "../kit/context.js";
 import { newId } from "../kit/ids.js";
+import type { Platform } from "../kit/platforms.js";
 import type { TokenUsage } from "./openai-client.js";
-import type { Platform } from "./payload.js";
 import { extractHashtags } from "./platform-rules.js";
 
 export interface GenerationResult {

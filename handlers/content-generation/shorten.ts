@@ -1,6 +1,6 @@
 // The last resort for a post that still breaks a platform rule after one regeneration: drop hashtags past the
 // platform's cap, then cut at a sentence boundary (or a word boundary plus "…") so the post fits.
-import type { Platform } from "./payload.js";
+import type { Platform } from "../kit/platforms.js";
 import { findHashtags, PLATFORM_RULES } from "./platform-rules.js";
 
 const ELLIPSIS = "…";

@@ -12,6 +12,7 @@ import {
   BadPayloadError,
   coerceError,
   isErrorNamed,
+  MissingSettingError,
   type PermanentError,
   type RateLimitedError,
   type RetryableError,
@@ -65,6 +66,10 @@ export function errorResponse(err: unknown, c: Context, log: Logger = consoleLog
   if (isErrorNamed<RetryableError>(err, "RetryableError")) {
     return c.json(errorBody(err.code, err.message), 503);
   }
+  if (isErrorNamed<MissingSettingError>(err, "MissingSettingError")) {
+    log.error({ code: err.code, path: c.req.path }, err.message);
+    return c.json(errorBody(err.code, err.message), 503);
+  }
   const e = coerceError(err);
   log.error(
     { err: { name: e.name, message: e.message, stack: e.stack }, path: c.req.path },
@@ -101,7 +106,8 @@ export function createHandlersApp(opts: { catalog: Catalog; adapter: RuntimeAdap
     try {
       const { HANDLERS_URL, QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY } = ctx.config;
       if (!HANDLERS_URL || !QSTASH_CURRENT_SIGNING_KEY || !QSTASH_NEXT_SIGNING_KEY) {
-        throw new Error(
+        throw new MissingSettingError(
+          "handlers_unconfigured",
           "handlers are not configured: HANDLERS_URL and both QSTASH_*_SIGNING_KEY are required",
         );
       }

@@ -1,13 +1,31 @@
 // defineJobType: one job type = one folder in handlers/ exporting its catalog entry
-// `{type, payload (zod), timeoutMs, route (Hono), onFailed?}`. The route is built here from `run`.
+// `{type, payload (zod), timeoutMs, route (Hono), onFailed?, dedupKey?, schedule?}`. The route is built
+// here from `run`; the scheduler fans a scheduled type out from its `schedule` alone (no per-type code).
 import { Hono } from "hono";
 import type { z } from "zod";
+import type { Db } from "../../db/client.js";
 import type { FailedJob, FailureContext, HandlerContext, JobEnvelope } from "./context.js";
 import { BadPayloadError } from "./errors.js";
 import { describeFields, zodFields } from "./validation.js";
 
 export interface KitEnv {
   Variables: { kit: HandlerContext; envelope: JobEnvelope; requestId: string };
+}
+
+/** One job a schedule fans out to. */
+export interface ScheduleTarget<P = unknown> {
+  orgId: string;
+  userId: string;
+  /** One live job per key: a target whose previous job is still queued, active or retrying is skipped. */
+  dedupKey: string;
+  payload: P;
+}
+
+export interface JobSchedule<P> {
+  /** The cron the type's schedule row is seeded with (5 fields, UTC). */
+  defaultCron: string;
+  /** The targets of one fan-out at `now`, a page at a time (pages of at most 1,000, in a stable order). */
+  targets(ctx: { db: Db }, now: Date): AsyncIterable<ScheduleTarget<P>[]>;
 }
 
 export interface JobTypeSpec<P> {
@@ -25,6 +43,10 @@ export interface JobTypeSpec<P> {
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: an onFailed that returns nothing must type-check as is.
   onFailed?(ctx: FailureContext, job: FailedJob<P>): Promise<void | { notify?: boolean }>;
+  /** The key that keeps one live job per target (the schedule's and any API enqueue of the same target). */
+  dedupKey?(payload: P): string;
+  /** Set for a type cron keeps fresh. */
+  schedule?: JobSchedule<P>;
 }
 
 export interface JobTypeDefinition<P = unknown> extends JobTypeSpec<P> {

@@ -6,9 +6,8 @@ export interface FieldIssue {
   message: string;
 }
 
-/** The job can never succeed (revoked token, blocked URL, content policy): answer 422, relay fails it now. */
-export class PermanentError extends Error {
-  override name = "PermanentError";
+/** An error with a stable `code`: the `error.code` of the answer it becomes. */
+abstract class CodedError extends Error {
   constructor(
     readonly code: string,
     message: string,
@@ -16,6 +15,11 @@ export class PermanentError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The job can never succeed (revoked token, blocked URL, content policy): answer 422, relay fails it now. */
+export class PermanentError extends CodedError {
+  override name = "PermanentError";
 }
 
 /** The payload itself is wrong: answer 400, relay fails it now. */
@@ -31,15 +35,8 @@ export class BadPayloadError extends Error {
 }
 
 /** A passing fault (upstream 5xx, network, timeout): answer 503, relay retries with backoff. */
-export class RetryableError extends Error {
+export class RetryableError extends CodedError {
   override name = "RetryableError";
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Upstream rate limit: answer 429 + Retry-After; the relay waits without spending an attempt. */
@@ -53,6 +50,15 @@ export class RateLimitedError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * A setting this service needs is not configured (e.g. TOKEN_ENCRYPTION_KEYS): answer 503 with `code`
+ * naming what is missing (`token_encryption_unconfigured`) and a message naming the variable. The
+ * operator's to fix, never the caller's fault, so not a 4xx; never a 500 either.
+ */
+export class MissingSettingError extends CodedError {
+  override name = "MissingSettingError";
 }
 
 /** The request's signature was refused: answer 401 (and only for that). */

@@ -4,6 +4,7 @@ import { Redis } from "@upstash/redis/cloudflare";
 import type { HandlerConfig } from "../config.js";
 import type { Clock, Logger, RuntimeAdapter } from "../kit/context.js";
 import { systemClock } from "../kit/context.js";
+import { MissingSettingError } from "../kit/errors.js";
 import { consoleLogger } from "./console-logger.js";
 import { createEdgeFetch } from "./edge-fetch.js";
 import { openNeonDb } from "./neon-db.js";
@@ -34,7 +35,10 @@ export function serviceOrigins(config: HandlerConfig): string[] {
 export function edgeAdapter(opts: EdgeAdapterOptions): RuntimeAdapter {
   const { config } = opts;
   if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN)
-    throw new Error("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required");
+    throw new MissingSettingError(
+      "upstash_redis_unconfigured",
+      "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN are required",
+    );
   const redis = new Redis({
     url: config.UPSTASH_REDIS_REST_URL,
     token: config.UPSTASH_REDIS_REST_TOKEN,

@@ -1,5 +1,5 @@
-import { REDIRECT_STATUSES, redirectHop } from "../scrape/redirect.js";
-import { assertUrlAllowed } from "../scrape/url-guard.js";
+import { REDIRECT_STATUSES, redirectHop } from "../kit/net/redirect.js";
+import { assertUrlAllowed } from "../kit/net/url-guard.js";
 
 export interface EdgeFetchOptions {
   /** Allow private and loopback targets (SCRAPER_ALLOW_PRIVATE_NETWORKS, tests only). */

@@ -6,6 +6,7 @@ import { drizzle } from "drizzle-orm/neon-serverless";
 import type { Db } from "../../db/client.js";
 import * as schema from "../../db/schema.js";
 import type { HandlerConfig } from "../config.js";
+import { MissingSettingError } from "../kit/errors.js";
 
 /** Applies the NEON_* knobs to the driver's global settings (one deployment = one env, so this is idempotent). */
 function applyNeonKnobs(config: HandlerConfig): void {
@@ -16,7 +17,11 @@ function applyNeonKnobs(config: HandlerConfig): void {
 }
 
 export function openNeonDb(config: HandlerConfig): { db: Db; close: () => Promise<void> } {
-  if (!config.DATABASE_URL) throw new Error("DATABASE_URL is required (the Neon connection string)");
+  if (!config.DATABASE_URL)
+    throw new MissingSettingError(
+      "database_unconfigured",
+      "DATABASE_URL is required (the Neon connection string)",
+    );
   applyNeonKnobs(config);
   // A few connections: a handler may run a query beside an open transaction.
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 4 });

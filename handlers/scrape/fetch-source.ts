@@ -3,8 +3,8 @@
 // Classifies failures: network, timeout, 5xx, 408, 429 → RetryableError; 404, 410, other 4xx → PermanentError.
 import type { HandlerContext } from "../kit/context.js";
 import { isErrorNamed, PermanentError, RetryableError } from "../kit/errors.js";
+import { assertUrlAllowed } from "../kit/net/url-guard.js";
 import { decodeBody, readBodyCapped } from "./read-body.js";
-import { assertUrlAllowed } from "./url-guard.js";
 
 export const MAX_REDIRECTS = 5;
 

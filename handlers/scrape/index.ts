@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { defineJobType } from "../kit/define.js";
 import { runScrape, SCRAPE_TIMEOUT_MS } from "./run-scrape.js";
+import { scrapeDedupKey, scrapeSchedule } from "./schedule.js";
 import { recordScrapeFailure } from "./source-health.js";
 
 export const scrapePayload = z.object({ sourceId: z.string().min(1).max(100) });
@@ -15,6 +16,8 @@ export const scrapeJob = defineJobType<ScrapePayload>({
   payload: scrapePayload,
   timeoutMs: SCRAPE_TIMEOUT_MS,
   run: runScrape,
+  dedupKey: scrapeDedupKey,
+  schedule: scrapeSchedule,
   // The source's health is what the user sees: one notification when it turns unhealthy (in
   // recordScrapeFailure), never one per failed scrape, so the relay's generic one is turned off.
   async onFailed(ctx, job) {

@@ -20,16 +20,13 @@ import { registerPostRoutes } from "./routes/posts.js";
 import { registerScheduleRoutes } from "./routes/schedules.js";
 import { registerSocialAccountRoutes } from "./routes/social-accounts.js";
 import { registerTriggerRoutes } from "./routes/triggers.js";
+import { validationHook } from "./validation-hook.js";
 
 /** Request bodies above this are refused with 413 (chunked ones too). @default 256 KB */
 export const MAX_BODY_BYTES = 256 * 1024;
 
 export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
-  const app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw ApiError.validation(result.error);
-    },
-  });
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.onError(apiErrorHandler(deps.log));
   app.notFound((c) =>
     c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404),

@@ -1,4 +1,5 @@
 // Opaque list cursors: base64url of `createdAt|id` of the last item on the page (keyset pagination).
+import { unstorableReason } from "../../handlers/kit/storable.js";
 import { ApiError } from "./errors.js";
 
 export function encodeCursor(row: { createdAt: Date; id: string }): string {
@@ -9,7 +10,8 @@ export function decodeCursor(cursor: string | undefined): { createdAt: Date; id:
   if (!cursor) return undefined;
   const [at, id] = Buffer.from(cursor, "base64url").toString().split("|");
   const createdAt = new Date(at ?? "");
-  if (!id || Number.isNaN(createdAt.getTime())) {
+  // A crafted cursor may decode to a NUL (the query string itself was checked by the validation hook).
+  if (!id || Number.isNaN(createdAt.getTime()) || unstorableReason(id)) {
     throw new ApiError(400, "invalid_request", "invalid cursor", [
       { path: "cursor", message: "not a cursor from a previous page" },
     ]);

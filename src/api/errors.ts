@@ -7,10 +7,20 @@ import {
   coerceError,
   type FieldIssue,
   isErrorNamed,
+  type MissingSettingError,
 } from "../../handlers/kit/errors.js";
 import { describeFields, zodFields } from "../../handlers/kit/validation.js";
+import type {
+  EnqueueRateLimited,
+  JobConflict,
+  JobNotFound,
+  QueueUnavailable,
+  TransitionRefused,
+  UnknownJobType,
+} from "../lifecycle/errors.js";
 import type { Logger } from "../logger.js";
 import { isConnectionError } from "../runtime/db-retry.js";
+import type { InvalidSchedule, ScheduleNotFound } from "../scheduler/errors.js";
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -25,7 +35,9 @@ export class ApiError extends Error {
   }
 
   static validation(error: z.ZodError, prefix?: string): ApiError {
-    const fields = zodFields(error, prefix);
+    return ApiError.invalid(zodFields(error, prefix));
+  }
+  static invalid(fields: FieldIssue[]): ApiError {
     return new ApiError(400, "invalid_request", `invalid request: ${describeFields(fields)}`, fields);
   }
   static notFound(what: string): ApiError {
@@ -42,9 +54,30 @@ export function errorJson(code: string, message: string, fields?: FieldIssue[]) 
   return { error: fields?.length ? { code, message, fields } : { code, message } };
 }
 
+/** The domain errors (lifecycle, scheduler) as the API answers them; null for any other error. */
+export function domainError(err: unknown): ApiError | null {
+  if (isErrorNamed<JobNotFound>(err, "JobNotFound")) return ApiError.notFound("job");
+  if (isErrorNamed<TransitionRefused>(err, "TransitionRefused"))
+    return new ApiError(409, err.code, err.message);
+  if (isErrorNamed<JobConflict>(err, "JobConflict")) return new ApiError(409, err.code, err.message);
+  if (isErrorNamed<UnknownJobType>(err, "UnknownJobType"))
+    return new ApiError(400, "invalid_request", err.message, err.fields);
+  if (isErrorNamed<EnqueueRateLimited>(err, "EnqueueRateLimited"))
+    return new ApiError(429, "rate_limited", err.message, undefined, {
+      "Retry-After": String(err.retryAfterS),
+    });
+  if (isErrorNamed<QueueUnavailable>(err, "QueueUnavailable")) return ApiError.unavailable("the job queue");
+  if (isErrorNamed<ScheduleNotFound>(err, "ScheduleNotFound"))
+    return new ApiError(404, "not_found", err.message);
+  if (isErrorNamed<InvalidSchedule>(err, "InvalidSchedule"))
+    return new ApiError(400, "invalid_request", err.message, err.fields);
+  return null;
+}
+
 /** Hono onError for the API: typed errors → their status; anything else → 500, logged. */
 export function apiErrorHandler(log: Logger) {
-  return (err: unknown, c: Context): Response => {
+  return (thrown: unknown, c: Context): Response => {
+    const err = domainError(thrown) ?? thrown;
     if (isErrorNamed<ApiError>(err, "ApiError")) {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
       // The rest of an oversized body is never read: close the connection rather than leave it unusable.
@@ -58,6 +91,10 @@ export function apiErrorHandler(log: Logger) {
     if (isErrorNamed<BadPayloadError>(err, "BadPayloadError")) {
       log.info({ path: c.req.path, fields: err.fields }, err.message);
       return c.json(errorJson("invalid_request", err.message, err.fields), 400);
+    }
+    if (isErrorNamed<MissingSettingError>(err, "MissingSettingError")) {
+      log.warn({ code: err.code, path: c.req.path, msg: err.message }, "api unconfigured");
+      return c.json(errorJson(err.code, err.message), 503);
     }
     if (err instanceof HTTPException) {
       const status = err.status;

@@ -46,13 +46,15 @@ export async function openCli(config: Config, log: Logger): Promise<CliContext> 
     log,
     async jobs() {
       if (!jobs) {
-        const [{ Redis }, { catalog }, { EventBus }, { JobsService }, { Queues }] = await Promise.all([
-          import("ioredis"),
-          import("../../handlers/catalog.js"),
-          import("../events/bus.js"),
-          import("../jobs/service.js"),
-          import("../queue/queues.js"),
-        ]);
+        const [{ Redis }, { catalog }, { EventBus }, { JobsService }, { Lifecycle }, { Queues }] =
+          await Promise.all([
+            import("ioredis"),
+            import("../../handlers/catalog.js"),
+            import("../events/bus.js"),
+            import("../jobs/service.js"),
+            import("../lifecycle/lifecycle.js"),
+            import("../queue/queues.js"),
+          ]);
         redis = new Redis(config.REDIS_URL ?? "redis://127.0.0.1:6379", {
           maxRetriesPerRequest: 1,
           connectTimeout: 3_000,
@@ -61,12 +63,11 @@ export async function openCli(config: Config, log: Logger): Promise<CliContext> 
         redis.on("error", () => {});
         queues = new Queues(redis, config.REDIS_PREFIX, catalog);
         events = new EventBus(redis, config.REDIS_PREFIX);
+        const lifecycle = new Lifecycle({ db: pg.db, redis, queues, events, log, queueTimeoutMs: 5_000 });
         jobs = new JobsService({
           db: pg.db,
-          redis,
-          queues,
+          lifecycle,
           catalog,
-          events,
           log,
           retryDelaysMs: config.RETRY_DELAYS_MS,
           queueTimeoutMs: 5_000,

@@ -94,7 +94,8 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error: ${err.message} (${err.code})`);
       return 1;
     }
-    console.error(`error: ${(err as Error).message}`);
+    const code = (err as { code?: unknown }).code;
+    console.error(`error: ${(err as Error).message}${typeof code === "string" ? ` (${code})` : ""}`);
     return 1;
   } finally {
     await ctx?.close().catch(() => {});

@@ -1,32 +1,29 @@
 // Postgres is the truth, Redis holds the queue: every interval (and when Redis comes back) jobs that
 // Postgres holds as queued or retrying, or active for longer than their type allows, but that Redis no
 // longer has (restart without persistence, FLUSHALL, failover) are put back. A job Redis still has is
-// left alone, so nothing doubles. Also purges finished history older than JOB_RETENTION_DAYS.
+// left alone, so nothing doubles. Jobs go back through the lifecycle's one queue path (requeue).
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
-import { type JobRow, purgeFinishedBefore, staleLiveJobs } from "../../db/queries/jobs.js";
+import { type JobRow, staleLiveJobs } from "../../db/queries/jobs.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
-import { type JobsService, removeQueuedCopy } from "../jobs/service.js";
+import type { Lifecycle } from "../lifecycle/lifecycle.js";
 import type { Logger } from "../logger.js";
-import type { Queues } from "../queue/queues.js";
+import { PollLoop } from "../runtime/poll-loop.js";
 
 export interface ReconcilerOptions {
   db: Db;
   redis: Redis;
   prefix: string;
   catalog: Catalog;
-  jobs: JobsService;
-  queues: Queues;
+  lifecycle: Lifecycle;
   log: Logger;
   intervalMs: number;
-  retentionDays: number;
   /** A queued/retrying row must be this old before it is checked (lets in-flight enqueues finish). @default 5000 */
   graceMs?: number;
 }
 
 export class Reconciler {
-  private timer: NodeJS.Timeout | null = null;
-  private lastPurge = 0;
+  private readonly loop: PollLoop;
   private lastFull = 0;
   private forceFull = false;
   /** Passes until then compare everything: after a (re)connect, jobs enqueued just before it are still in
@@ -34,21 +31,30 @@ export class Reconciler {
   private fullUntil = 0;
   private readonly onReady = () => {
     this.fullUntil = Date.now() + 2 * (this.o.graceMs ?? 5_000) + 1_000;
-    void this.runOnce().catch(() => {});
+    this.runOnce().catch((err: Error) => this.o.log.warn({ err: err.message }, "reconciler round failed"));
   };
   private busy: Promise<number> | null = null;
 
-  constructor(private readonly o: ReconcilerOptions) {}
+  constructor(private readonly o: ReconcilerOptions) {
+    this.loop = new PollLoop(() => this.runOnce(), {
+      intervalMs: o.intervalMs,
+      log: o.log,
+      name: "reconciler",
+    });
+  }
 
+  /** Passes every interval (the first one interval after start) and whenever Redis reconnects. */
   start(): void {
     this.fullUntil = Date.now() + 2 * (this.o.graceMs ?? 5_000) + 1_000;
-    this.timer = setInterval(() => void this.runOnce().catch(() => {}), this.o.intervalMs);
+    this.loop.start({ delayFirst: true });
     this.o.redis.on("ready", this.onReady);
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
+  /** Stops the passes; waits for the one in flight. */
+  async stop(): Promise<void> {
     this.o.redis.off("ready", this.onReady);
+    await this.loop.stop();
+    await this.busy?.catch(() => 0);
   }
 
   /** One pass; returns how many jobs were put back on their queue. */
@@ -85,11 +91,6 @@ export class Reconciler {
       await this.o.redis.set(sentinel, String(now));
     }
     if (restored) this.o.log.warn({ restored, full }, "reconciler re-enqueued jobs Redis had lost");
-    if (now - this.lastPurge > 3_600_000) {
-      this.lastPurge = now;
-      const purged = await purgeFinishedBefore(this.o.db, new Date(now - this.o.retentionDays * 86_400_000));
-      if (purged) this.o.log.info({ purged }, "purged finished jobs past retention");
-    }
     return restored;
   }
 
@@ -109,9 +110,8 @@ export class Reconciler {
       const [created, finished] = (found[i]?.[1] as (string | null)[] | undefined) ?? [null, null];
       if ((created && !finished) || !this.o.catalog.get(r.type)) continue; // Redis has it, still to run
       // Missing, or ended in BullMQ while Postgres still says it must run: queue it again.
-      if (finished) await removeQueuedCopy(this.o.queues.get(r.type), r.id);
       const delay = r.nextRunAt ? r.nextRunAt.getTime() - now : r.runAt ? r.runAt.getTime() - now : 0;
-      await this.o.jobs.addToQueue(r, Math.max(0, delay));
+      await this.o.lifecycle.requeue(r, Math.max(0, delay), { replaceEnded: !!finished });
       restored++;
     }
     return restored;

@@ -1,7 +1,8 @@
-// The answer table as status changes (ARCHITECTURE: Handler answers): what a handler's answer does to a
-// job — completed, retrying after a delay (rate-limited waits give the attempt back), failed or cancelled.
+// The answer table as transitions (ARCHITECTURE: Handler answers): what a handler's answer does to a
+// job — complete, retry later (rate-limited waits give the attempt back), fail or cancel.
 import type { JobRow } from "../../db/queries/jobs.js";
-import type { FinishUpdate } from "../../db/queries/lifecycle.js";
+import type { FinishUpdate } from "../../db/queries/lifecycle/finish.js";
+import type { FinishTransition } from "../lifecycle/transitions.js";
 import { retryDelayMs } from "./backoff.js";
 import type { Outcome } from "./dispatch.js";
 
@@ -11,20 +12,22 @@ export interface AnswerTableOptions {
   rateLimitMaxAgeMs: number;
 }
 
-/** The answer table, as status changes. */
-export function decide(
-  row: JobRow,
-  outcome: Outcome,
-  now: Date,
-  o: AnswerTableOptions,
-): { update: FinishUpdate; delayMs: number | null } {
+export interface Decision {
+  transition: FinishTransition;
+  fields: Omit<FinishUpdate, "status" | "from">;
+  /** Set for retryLater and waitRateLimit: when the job runs again. */
+  delayMs: number | null;
+}
+
+/** The answer table, as transitions. */
+export function decide(row: JobRow, outcome: Outcome, now: Date, o: AnswerTableOptions): Decision {
   switch (outcome.kind) {
     case "completed":
-      return { update: { status: "completed", result: outcome.result, finished: true }, delayMs: null };
+      return { transition: "complete", fields: { result: outcome.result, finished: true }, delayMs: null };
     case "cancelled":
       return {
-        update: {
-          status: "cancelled",
+        transition: "cancelRunning",
+        fields: {
           errorCode: "cancelled",
           errorMessage: "cancelled by request",
           finished: true,
@@ -33,8 +36,8 @@ export function decide(
       };
     case "failed":
       return {
-        update: {
-          status: "failed",
+        transition: "fail",
+        fields: {
           errorCode: outcome.code,
           errorMessage: outcome.message,
           finished: true,
@@ -47,8 +50,8 @@ export function decide(
       if (waits > o.rateLimitMaxWaits || age + outcome.retryAfterMs > o.rateLimitMaxAgeMs) {
         const message = `still rate limited after ${waits - 1} waits: ${outcome.message}`;
         return {
-          update: {
-            status: "failed",
+          transition: "fail",
+          fields: {
             errorCode: "rate_limited",
             errorMessage: message,
             finished: true,
@@ -59,8 +62,8 @@ export function decide(
       }
       const delayMs = outcome.retryAfterMs;
       return {
-        update: {
-          status: "retrying",
+        transition: "waitRateLimit",
+        fields: {
           errorCode: "rate_limited",
           errorMessage: outcome.message,
           nextRunAt: new Date(now.getTime() + delayMs),
@@ -74,14 +77,15 @@ export function decide(
       if (row.attempts >= row.maxAttempts) {
         const message = `failed after ${row.attempts} attempts: ${outcome.message}`;
         return {
-          update: { status: "failed", errorCode: outcome.code, errorMessage: message, finished: true },
+          transition: "fail",
+          fields: { errorCode: outcome.code, errorMessage: message, finished: true },
           delayMs: null,
         };
       }
       const delayMs = retryDelayMs(o.retryDelaysMs, row.attempts);
       return {
-        update: {
-          status: "retrying",
+        transition: "retryLater",
+        fields: {
           errorCode: outcome.code,
           errorMessage: outcome.message,
           nextRunAt: new Date(now.getTime() + delayMs),
@@ -93,7 +97,7 @@ export function decide(
 }
 
 /** The run row's outcome for an answer. */
-export function runOutcome(outcome: Outcome, status: string) {
+export function runOutcome(outcome: Outcome, transition: FinishTransition) {
   switch (outcome.kind) {
     case "completed":
       return "completed" as const;
@@ -104,6 +108,6 @@ export function runOutcome(outcome: Outcome, status: string) {
     case "failed":
       return "failed" as const;
     case "retry":
-      return status === "failed" ? ("failed" as const) : ("retry" as const);
+      return transition === "fail" ? ("failed" as const) : ("retry" as const);
   }
 }

@@ -1,36 +1,19 @@
-// The relay owns the job lifecycle: one BullMQ Worker per job type pulls jobs, activates them in Postgres,
-// calls the handler over signed HTTP (dispatch.ts), and applies the answer: completed, retry with backoff,
-// rate-limited wait (no attempt spent), failed (onFailed + notification) or cancelled. BullMQ's own retry
-// counter is unused (attempts: 1): attempts live in Postgres so lost (stalled) attempts count too.
+// The relay: one BullMQ Worker per job type pulls jobs, one slot pool for all types (slot-pool.ts) decides
+// which run, and each runs as an Attempt (attempt.ts: activate, recover a lost attempt, dispatch over
+// signed HTTP, record, apply the answer), within the organization's cap. BullMQ's own retry counter is unused (attempts: 1): attempts live in Postgres (the lifecycle), so
+// lost (stalled) attempts count too. Cancel requests arrive on a pub/sub channel and abort the call.
 import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
-import { getJob, type JobRow } from "../../db/queries/jobs.js";
-import {
-  type Activation,
-  activateJobs,
-  type Finish,
-  type FinishUpdate,
-  finishAttempts,
-  markFailureHandled,
-  type RunRecord,
-  runRecorded,
-} from "../../db/queries/lifecycle.js";
-import { insertNotification, jobHasNotification } from "../../db/queries/notifications.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
-import { systemClock } from "../../handlers/kit/context.js";
-import { coerceError } from "../../handlers/kit/errors.js";
-import { newId } from "../../handlers/kit/ids.js";
-import type { EventBus } from "../events/bus.js";
-import { cancelChannel } from "../jobs/service.js";
-import { jobView } from "../jobs/view.js";
+import type { Lifecycle } from "../lifecycle/lifecycle.js";
+import { cancelChannel } from "../lifecycle/queue.js";
 import type { Logger } from "../logger.js";
 import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData } from "../queue/queues.js";
-import { selfClockingBatch } from "../runtime/batch.js";
-import { withDbRetry } from "../runtime/db-retry.js";
-import { decide, runOutcome } from "./answer-table.js";
-import { dispatch, type Outcome } from "./dispatch.js";
+import { Attempt, type AttemptDeps } from "./attempt.js";
+import { dispatch } from "./dispatch.js";
 import { OrgCap } from "./org-cap.js";
+import { SlotPool } from "./slot-pool.js";
 import { AdaptiveStalledCheck } from "./stalled-check.js";
 
 export interface RelayOptions {
@@ -39,13 +22,14 @@ export interface RelayOptions {
   connection: Redis;
   prefix: string;
   catalog: Catalog;
-  events: EventBus;
+  lifecycle: Lifecycle;
   log: Logger;
   handlersUrl: string;
   signingKey: string;
   retryDelaysMs: readonly number[];
-  /** Total concurrency split over the types (each type gets its override or an equal share). @default 100 */
+  /** Slots in all, one pool shared by every type (slot-pool.ts). @default 100 */
   concurrency: number;
+  /** Per-type maxima within the pool (not reservations). */
   typeConcurrency?: Record<string, number>;
   orgMaxActive: number;
   rateLimitMaxWaits: number;
@@ -60,34 +44,37 @@ export interface RelayOptions {
   telemetry?: WorkerOptions["telemetry"];
   /** Only run these types (default: every type in the catalog). */
   types?: string[];
-  onOutcome?: (info: {
-    type: string;
-    outcome: string;
-    durationMs: number;
-    httpStatus: number | null;
-    /** The job's status after this attempt (completed, retrying, failed, cancelled). */
-    status?: string;
-  }) => void;
+  onOutcome?: AttemptDeps["onOutcome"];
+  /** Calls a handler (tests inject one). @default dispatch: the signed HTTP call */
+  dispatch?: AttemptDeps["dispatch"];
 }
 
 export class Relay {
   private readonly workers: Worker<QueueJobData>[] = [];
   private readonly inFlight = new Map<string, AbortController>();
   private readonly orgCap: OrgCap;
-  /** Status writes of all worker slots, batched: one statement per batch of activations or finishes. */
-  private readonly activations;
-  private readonly finishes;
+  private readonly attempt: Attempt;
+  private readonly pool: SlotPool;
   private subscriber: Redis | null = null;
   private stalledCheck: AdaptiveStalledCheck | null = null;
 
-  constructor(private readonly o: RelayOptions) {
-    this.orgCap = new OrgCap(o.connection, o.prefix, o.orgMaxActive);
-    this.activations = selfClockingBatch<string, Activation | null>((ids) => activateJobs(o.db, ids));
-    this.finishes = selfClockingBatch<Finish, JobRow | null>((items) => finishAttempts(o.db, items));
+  constructor(private readonly options: RelayOptions) {
+    this.orgCap = new OrgCap(options.connection, options.prefix, options.orgMaxActive);
+    this.attempt = new Attempt({ ...options, dispatch: options.dispatch ?? dispatch });
+    this.pool = new SlotPool(options.concurrency, (type) => this.maxOf(type));
   }
 
-  private finish(jobId: string, run: RunRecord, update: FinishUpdate): Promise<JobRow | null> {
-    return withDbRetry(() => this.finishes.load({ jobId, run, update }), this.o.log);
+  /** A type's maximum: its RELAY_TYPE_CONCURRENCY entry, else the whole pool. */
+  private maxOf(type: string): number {
+    return Math.min(
+      this.options.typeConcurrency?.[type] ?? this.options.concurrency,
+      this.options.concurrency,
+    );
+  }
+
+  /** The slot pool's state per type (metrics, tests). */
+  slots(type: string): { running: number; waiting: number } {
+    return { running: this.pool.runningOf(type), waiting: this.pool.waitingOf(type) };
   }
 
   get activeCount(): number {
@@ -95,37 +82,38 @@ export class Relay {
   }
 
   async start(): Promise<void> {
-    const types = this.o.types ?? [...this.o.catalog.types()];
-    const share = Math.max(1, Math.floor(this.o.concurrency / Math.max(1, types.length)));
+    const types = this.options.types ?? [...this.options.catalog.types()];
     for (const type of types) {
-      const concurrency = this.o.typeConcurrency?.[type] ?? share;
+      // BullMQ may hold up to the type's maximum; the pool decides which of them run (process()).
+      const concurrency = this.maxOf(type);
       const worker = new Worker<QueueJobData>(type, (job, token) => this.process(job, token), {
-        connection: this.o.connection,
-        prefix: this.o.prefix,
+        connection: this.options.connection,
+        prefix: this.options.prefix,
         concurrency,
-        lockDuration: this.o.lockDurationMs,
-        stalledInterval: this.o.stalledIntervalMs,
+        lockDuration: this.options.lockDurationMs,
+        stalledInterval: this.options.stalledIntervalMs,
         // Lost attempts are counted in Postgres (activateJobs); BullMQ must not fail stalled jobs itself.
         maxStalledCount: 1000,
-        drainDelay: this.o.drainDelayS,
+        drainDelay: this.options.drainDelayS,
         removeOnComplete: KEEP_COMPLETED,
         removeOnFail: KEEP_FAILED,
         autorun: true,
-        ...(this.o.telemetry ? { telemetry: this.o.telemetry } : {}),
+        ...(this.options.telemetry ? { telemetry: this.options.telemetry } : {}),
       });
-      worker.on("error", (err) => this.o.log.warn({ type, err: err.message }, "relay worker error"));
+      worker.on("error", (err) => this.options.log.warn({ type, err: err.message }, "relay worker error"));
       worker.on("active", () => this.stalledCheck?.activity());
       this.workers.push(worker);
     }
     this.stalledCheck = new AdaptiveStalledCheck(this.workers, {
-      fastMs: this.o.stalledIntervalMs,
-      slowMs: this.o.stalledIdleIntervalMs ?? this.o.stalledIntervalMs,
+      fastMs: this.options.stalledIntervalMs,
+      slowMs: this.options.stalledIdleIntervalMs ?? this.options.stalledIntervalMs,
+      log: this.options.log,
     });
     this.stalledCheck.start();
-    this.subscriber = this.o.connection.duplicate();
+    this.subscriber = this.options.connection.duplicate();
     this.subscriber.on("error", () => {});
     this.subscriber.on("message", (_channel, jobId: string) => this.inFlight.get(jobId)?.abort());
-    await this.subscriber.subscribe(cancelChannel(this.o.prefix));
+    await this.subscriber.subscribe(cancelChannel(this.options.prefix));
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
@@ -134,7 +122,8 @@ export class Relay {
    * their locks lapse and other relays take them over as lost attempts.
    */
   async stop(graceMs = 30_000): Promise<void> {
-    this.stalledCheck?.stop();
+    await this.stalledCheck?.stop();
+    this.pool.close(); // jobs still waiting for a slot go back to their queue at once (process())
     const closing = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -145,7 +134,7 @@ export class Relay {
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      this.o.log.warn(
+      this.options.log.warn(
         { active: this.inFlight.size },
         "grace period over; abandoning active jobs to other relays",
       );
@@ -157,18 +146,27 @@ export class Relay {
   }
 
   private async process(job: Job<QueueJobData>, token?: string): Promise<unknown> {
-    const def = this.o.catalog.get(job.name);
+    const def = this.options.catalog.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job type ${job.name}`);
-    const slot = await this.orgCap.acquire(job.data.orgId, def.timeoutMs);
-    if (!slot) {
-      // Come back in 2-5 s: long enough that a capped flood does not spin through Redis.
-      await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
+    if (!(await this.pool.acquire(job.name))) {
+      // Stopping before it got a slot: nothing was written; another relay takes it now.
+      await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
     try {
-      return await this.run(job, token, def.timeoutMs);
+      const slot = await this.orgCap.acquire(job.data.orgId, def.timeoutMs);
+      if (!slot) {
+        // Come back in 2-5 s: long enough that a capped flood does not spin through Redis.
+        await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
+        throw new DelayedError();
+      }
+      try {
+        return await this.run(job, token, def.timeoutMs);
+      } finally {
+        this.orgCap.release(job.data.orgId, slot);
+      }
     } finally {
-      this.orgCap.release(job.data.orgId, slot);
+      this.pool.release(job.name);
     }
   }
 
@@ -178,230 +176,9 @@ export class Relay {
     const controller = new AbortController();
     this.inFlight.set(jobId, controller);
     try {
-      return await this.attempt(job, token, timeoutMs, controller);
+      return await this.attempt.run(job, token, timeoutMs, controller.signal);
     } finally {
       this.inFlight.delete(jobId);
     }
-  }
-
-  private async attempt(
-    job: Job<QueueJobData>,
-    token: string | undefined,
-    timeoutMs: number,
-    controller: AbortController,
-  ): Promise<unknown> {
-    const { db, log } = this.o;
-    const jobId = job.id!;
-    const activation = await withDbRetry(() => this.activations.load(jobId), log);
-    if (!activation) return null; // row purged or never existed: nothing to do
-    if (!activation.job) {
-      if (activation.cancelRequested && activation.previousStatus !== "cancelled") {
-        await this.cancelBeforeRun(jobId);
-      }
-      if (activation.failureUnhandled) {
-        // Failed for good by a relay that stopped before onFailed and the notification: do them now.
-        const failed = await withDbRetry(() => getJob(db, jobId), log);
-        if (failed) await this.failedForGood(failed);
-      }
-      return null; // finished or cancelled meanwhile
-    }
-    let row = activation.job;
-    if (activation.previousStatus === "active") {
-      // The previous attempt never reported back (its relay died): record it as lost.
-      const lost = await this.lostAttempt(row, activation.previousAttempts, activation.previousUpdatedAt);
-      if (lost) {
-        await this.failedForGood(lost);
-        throw new UnrecoverableError(lost.errorMessage ?? "lost");
-      }
-    }
-    this.emit(row);
-    const startedAt = new Date();
-    const outcome: Outcome = await dispatch(
-      {
-        jobId,
-        type: row.type,
-        orgId: row.orgId,
-        userId: row.userId,
-        attempt: row.attempts,
-        maxAttempts: row.maxAttempts,
-        payload: row.payload,
-      },
-      {
-        handlersUrl: this.o.handlersUrl,
-        signingKey: this.o.signingKey,
-        timeoutMs,
-        requestId: job.data.requestId ?? jobId,
-        cancel: controller.signal,
-      },
-    );
-    const finishedAt = new Date();
-    const { update, delayMs } = decide(row, outcome, finishedAt, this.o);
-    const run: RunRecord = {
-      id: newId("run"),
-      attempt: row.attempts,
-      startedAt,
-      finishedAt,
-      outcome: runOutcome(outcome, update.status),
-      httpStatus: "httpStatus" in outcome ? outcome.httpStatus : null,
-      errorCode: outcome.kind === "completed" ? null : "code" in outcome ? outcome.code : outcome.kind,
-      error: outcome.kind === "completed" ? null : outcome.message,
-    };
-    const durationMs = finishedAt.getTime() - startedAt.getTime();
-    log[outcome.kind === "completed" ? "info" : run.outcome === "failed" ? "warn" : "info"](
-      {
-        jobId,
-        type: row.type,
-        orgId: row.orgId,
-        userId: row.userId,
-        requestId: job.data.requestId ?? jobId,
-        attempt: row.attempts,
-        maxAttempts: row.maxAttempts,
-        startedAt: startedAt.toISOString(),
-        finishedAt: finishedAt.toISOString(),
-        durationMs,
-        outcome: run.outcome,
-        httpStatus: run.httpStatus,
-        errorCode: run.errorCode,
-        error: run.error,
-        ...(delayMs !== null ? { retryInMs: delayMs } : {}),
-      },
-      "job attempt",
-    );
-    if (outcome.kind === "retry" && outcome.code === "signature_rejected") {
-      log.error(
-        { jobId, type: row.type, requestId: job.data.requestId ?? jobId },
-        "handler refused the relay's signature: check QSTASH_*_SIGNING_KEY on both sides",
-      );
-    }
-    this.o.onOutcome?.({
-      type: row.type,
-      outcome: run.outcome,
-      durationMs,
-      httpStatus: run.httpStatus ?? null,
-      status: update.status,
-    });
-    let next = await this.finish(jobId, run, update);
-    if (!next && (await withDbRetry(() => runRecorded(db, run.id), log))) {
-      next = await withDbRetry(() => getJob(db, jobId), log); // our write committed; its reply was lost
-    }
-    if (!next) return null; // cancelled meanwhile (the cancel wrote its own status)
-    row = next;
-    this.emit(row);
-    if (update.status === "retrying" && delayMs !== null) {
-      await job.moveToDelayed(Date.now() + delayMs, token);
-      throw new DelayedError();
-    }
-    if (update.status === "failed") {
-      await this.failedForGood(row);
-      throw new UnrecoverableError(row.errorMessage ?? "failed");
-    }
-    return outcome.kind === "completed" ? { ok: true } : null;
-  }
-
-  /** Records the lost attempt; returns the failed job when that was the last attempt. */
-  private async lostAttempt(row: JobRow, lostAttempt: number, lostStartedAt: Date): Promise<JobRow | null> {
-    const at = new Date();
-    const overLimit = row.attempts > row.maxAttempts;
-    const run: RunRecord = {
-      id: newId("run"),
-      attempt: lostAttempt,
-      startedAt: Number.isNaN(lostStartedAt.getTime()) ? at : lostStartedAt,
-      finishedAt: at,
-      outcome: "lost",
-      errorCode: "lost",
-      error: "the relay running this attempt stopped before it answered",
-    };
-    this.o.log.warn(
-      {
-        jobId: row.id,
-        type: row.type,
-        requestId: row.requestId ?? row.id,
-        attempt: lostAttempt,
-        outcome: "lost",
-      },
-      "job attempt",
-    );
-    if (!overLimit) {
-      await this.finish(row.id, run, { status: "active" });
-      return null;
-    }
-    return this.finish(row.id, run, {
-      status: "failed",
-      errorCode: "lost",
-      errorMessage: `failed after ${row.maxAttempts} attempts: the last attempt was lost (relay stopped)`,
-      refundAttempt: true,
-      finished: true,
-    });
-  }
-
-  /** A cancel requested while the job was between states: end it cancelled without calling the handler. */
-  private async cancelBeforeRun(jobId: string) {
-    const at = new Date();
-    const row = await this.finish(
-      jobId,
-      {
-        id: newId("run"),
-        attempt: 0,
-        startedAt: at,
-        finishedAt: at,
-        outcome: "cancelled",
-        error: "cancelled before it ran",
-      },
-      {
-        status: "cancelled",
-        errorCode: "cancelled",
-        errorMessage: "cancelled by request",
-        finished: true,
-        from: ["queued", "retrying", "active"],
-      },
-    );
-    if (row) this.emit(row);
-  }
-
-  /** Permanent failure: the type's onFailed, then the user's notification (outbox). */
-  private async failedForGood(row: JobRow): Promise<void> {
-    const { db } = this.o;
-    const log = this.o.log.child({ jobId: row.id, type: row.type, requestId: row.requestId ?? row.id });
-    const def = this.o.catalog.get(row.type);
-    let notify = true;
-    if (def?.onFailed) {
-      try {
-        const answer = await def.onFailed(
-          { db, clock: systemClock, log },
-          {
-            jobId: row.id,
-            type: row.type,
-            orgId: row.orgId,
-            userId: row.userId,
-            payload: row.payload,
-            errorCode: row.errorCode,
-            errorMessage: row.errorMessage ?? "failed",
-          },
-        );
-        if (answer && answer.notify === false) notify = false;
-      } catch (err) {
-        log.error({ err: coerceError(err).message }, "onFailed threw");
-      }
-    }
-    if (notify && !(await withDbRetry(() => jobHasNotification(db, row.id), log))) {
-      await withDbRetry(
-        () =>
-          insertNotification(db, {
-            orgId: row.orgId,
-            userId: row.userId,
-            kind: "job_failed",
-            title: `Job failed: ${row.type}`,
-            message: `Job ${row.id} (${row.type}) failed after ${row.attempts} attempt(s): ${row.errorMessage ?? "unknown error"}. Retry it with POST /v1/jobs/${row.id}/retry.`,
-            jobId: row.id,
-            data: { type: row.type, errorCode: row.errorCode, retry: `/v1/jobs/${row.id}/retry` },
-          }),
-        log,
-      );
-    }
-    await withDbRetry(() => markFailureHandled(db, row.id), log);
-  }
-
-  private emit(row: JobRow): void {
-    this.o.events.publish("job", row.orgId, row.userId, jobView(row)).catch(() => {});
   }
 }

@@ -4,6 +4,8 @@
 // crashed relay's jobs are waiting to be taken over) it checks every `fastMs`; once idle, every `slowMs`.
 // Work wakes it: the first job after an idle spell switches back to fast checks at once.
 import type { Worker } from "bullmq";
+import type { Logger } from "../logger.js";
+import { PollLoop } from "../runtime/poll-loop.js";
 
 export interface StalledCheckOptions {
   /** Interval while active. @default 15_000 */
@@ -12,12 +14,13 @@ export interface StalledCheckOptions {
   slowMs: number;
   /** Idle after this long without a job started here. @default 300_000 */
   idleAfterMs?: number;
+  log: Logger;
 }
 
 export class AdaptiveStalledCheck {
   private lastActivity = Date.now();
   private fast = true;
-  private timer: NodeJS.Timeout | null = null;
+  private loop: PollLoop | null = null;
 
   constructor(
     private readonly workers: readonly Worker[],
@@ -28,15 +31,16 @@ export class AdaptiveStalledCheck {
     return this.fast ? "fast" : "slow";
   }
 
+  /** Looks for idleness every min(30 s, idleAfterMs), on the service's PollLoop. */
   start(): void {
     const idleAfter = this.o.idleAfterMs ?? 300_000;
-    this.timer = setInterval(
-      () => {
+    this.loop = new PollLoop(
+      async () => {
         if (this.fast && Date.now() - this.lastActivity > idleAfter) this.setMode(false);
       },
-      Math.min(30_000, idleAfter),
+      { intervalMs: Math.min(30_000, idleAfter), log: this.o.log, name: "stalled-check mode" },
     );
-    this.timer.unref();
+    this.loop.start({ delayFirst: true });
   }
 
   /** A job started here: check fast again (now, if the checks were slow). */
@@ -45,8 +49,8 @@ export class AdaptiveStalledCheck {
     if (!this.fast) this.setMode(true);
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
+  stop(): Promise<void> {
+    return this.loop?.stop() ?? Promise.resolve();
   }
 
   private setMode(fast: boolean): void {

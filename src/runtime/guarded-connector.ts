@@ -4,7 +4,7 @@
 import dns from "node:dns";
 import type { LookupFunction } from "node:net";
 import { buildConnector } from "undici";
-import { blockedRange, isIpLiteral } from "../../handlers/scrape/ip-policy.js";
+import { blockedRange, isIpLiteral } from "../../handlers/kit/net/ip-policy.js";
 
 /** Thrown inside the connector; the guarded fetch turns it into PermanentError `blocked_url`. */
 export class BlockedAddressError extends Error {

@@ -6,8 +6,8 @@ import type { LookupFunction } from "node:net";
 import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
 import type { HandlerConfig } from "../../handlers/config.js";
 import { PermanentError, RetryableError } from "../../handlers/kit/errors.js";
-import { REDIRECT_STATUSES, redirectHop } from "../../handlers/scrape/redirect.js";
-import { assertUrlAllowed } from "../../handlers/scrape/url-guard.js";
+import { REDIRECT_STATUSES, redirectHop } from "../../handlers/kit/net/redirect.js";
+import { assertUrlAllowed } from "../../handlers/kit/net/url-guard.js";
 import { guardedConnector } from "./guarded-connector.js";
 import { limitBody } from "./limited-body.js";
 

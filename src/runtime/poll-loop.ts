@@ -1,5 +1,6 @@
 // A polling loop: runs `round` now and then `intervalMs` after each round ends (never two at once), logs a
-// failed round and goes on; `stop` waits for the round in progress. Used by the notifier and the webhook.
+// failed round and goes on; `stop` waits for the round in progress. Every background loop of the service
+// runs on it: the reconciler, the purge, the notifier, the webhook sender, the stalled-check mode switch.
 import type { Logger } from "../logger.js";
 
 export class PollLoop {
@@ -16,7 +17,8 @@ export class PollLoop {
     return this.stopped;
   }
 
-  start(): void {
+  /** Starts the loop; the first round runs now, or after one interval with `delayFirst`. */
+  start(opts: { delayFirst?: boolean } = {}): void {
     this.stopped = false;
     const loop = async () => {
       if (this.stopped) return;
@@ -27,7 +29,8 @@ export class PollLoop {
       await this.running;
       if (!this.stopped) this.timer = setTimeout(loop, this.o.intervalMs);
     };
-    void loop();
+    if (opts.delayFirst) this.timer = setTimeout(loop, this.o.intervalMs);
+    else void loop();
   }
 
   async stop(): Promise<void> {

@@ -1,24 +1,17 @@
-// Enqueues many jobs of one type in bulk, per chunk of 1,000: rows in one statement (insertQueuedJobs:
-// a target with a live job of the same dedup key is skipped), fair priorities in one pipeline, and one
-// `addBulk`. A failed add removes its rows again.
-import { inArray } from "drizzle-orm";
-import type { Redis } from "ioredis";
-import type { Db } from "../../db/client.js";
-import { type BulkJobRow, insertQueuedJobs } from "../../db/queries/bulk-jobs.js";
-import { jobs } from "../../db/schema.js";
-import type { JobTypeDefinition } from "../../handlers/kit/define.js";
+// Enqueues one page of a schedule's targets through the lifecycle's one enqueue path: rows in one
+// statement (a target with a live job of the same dedup key is skipped), fair priorities in one pipeline,
+// one addBulk; on a failed add only rows still queued are removed (lifecycle.enqueue).
+
+import type { CreateJobRow } from "../../db/queries/lifecycle/insert.js";
+import type { JobTypeDefinition, ScheduleTarget } from "../../handlers/kit/define.js";
 import { parsePayload } from "../../handlers/kit/define.js";
 import { newId } from "../../handlers/kit/ids.js";
 import type { Priority } from "../config.js";
 import { payloadHash } from "../jobs/service.js";
-import { fairPriorities } from "../queue/fairness.js";
-import type { Queues } from "../queue/queues.js";
-import type { Target } from "./targets.js";
+import type { Lifecycle } from "../lifecycle/lifecycle.js";
 
 export interface BulkEnqueueDeps {
-  db: Db;
-  redis: Redis;
-  queues: Queues;
+  lifecycle: Lifecycle;
   maxAttempts: number;
 }
 
@@ -30,65 +23,42 @@ export interface BulkResult {
   invalid: number;
 }
 
-/** Rows per statement and jobs per addBulk. @default 1000 */
-export const CHUNK = 1000;
-
 export async function bulkEnqueue(
   deps: BulkEnqueueDeps,
   def: JobTypeDefinition,
-  targets: readonly Target[],
+  targets: readonly ScheduleTarget[],
   priority: Priority = "low",
 ): Promise<BulkResult> {
   const result: BulkResult = { enqueued: 0, skipped: 0, invalid: 0 };
-  for (let i = 0; i < targets.length; i += CHUNK) {
-    const chunk = targets.slice(i, i + CHUNK);
-    const rows: BulkJobRow[] = [];
-    for (const t of chunk) {
-      let payload: unknown;
-      try {
-        payload = parsePayload(def.payload, t.payload);
-      } catch {
-        result.invalid++;
-        continue;
-      }
-      rows.push({
-        id: newId("job"),
-        orgId: t.orgId,
-        userId: t.userId,
-        type: def.type,
-        priority,
-        payload,
-        payloadHash: payloadHash(def.type, payload),
-        dedupKey: t.dedupKey,
-        maxAttempts: deps.maxAttempts,
-      });
-    }
-    if (!rows.length) continue;
-    const inserted = await insertQueuedJobs(deps.db, rows);
-    result.skipped += rows.length - inserted.length;
-    if (!inserted.length) continue;
+  const rows: CreateJobRow[] = [];
+  for (const t of targets) {
+    let payload: unknown;
     try {
-      const priorities = await fairPriorities(
-        deps.redis,
-        deps.queues.prefix,
-        inserted.map((r) => ({ queue: def.type, level: priority, orgId: r.orgId, userId: r.userId })),
-      );
-      await deps.queues.get(def.type).addBulk(
-        inserted.map((r, k) => ({
-          name: def.type,
-          data: { orgId: r.orgId, userId: r.userId },
-          opts: { jobId: r.id, priority: priorities[k] as number }, // no rate limit asked: always a number
-        })),
-      );
-    } catch (err) {
-      const ids = inserted.map((r) => r.id);
-      await deps.db
-        .delete(jobs)
-        .where(inArray(jobs.id, ids))
-        .catch(() => {});
-      throw err;
+      payload = parsePayload(def.payload, t.payload);
+    } catch {
+      result.invalid++;
+      continue;
     }
-    result.enqueued += inserted.length;
+    rows.push({
+      id: newId("job"),
+      orgId: t.orgId,
+      userId: t.userId,
+      type: def.type,
+      priority,
+      payload,
+      payloadHash: payloadHash(def.type, payload),
+      dedupKey: t.dedupKey,
+      maxAttempts: deps.maxAttempts,
+    });
   }
+  if (!rows.length) return result;
+  // No job event per scheduled job: a fan-out of thousands would flood the SSE stream.
+  const created = await deps.lifecycle.enqueue(
+    rows.map((row) => ({ row })),
+    { actor: "scheduler", publish: false },
+  );
+  const enqueued = created.filter(Boolean).length;
+  result.enqueued += enqueued;
+  result.skipped += rows.length - enqueued;
   return result;
 }

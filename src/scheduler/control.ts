@@ -1,23 +1,31 @@
 // Schedule commands shared by the admin API and the relay-side scheduler: build the configured driver,
-// reconcile it to the table, change a schedule (validated for that driver), and queue a run now.
+// reconcile it with the table, change a schedule (validated for that driver), and queue a run now.
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
-import { getSchedule, listSchedules, type ScheduleRow, updateSchedule } from "../../db/queries/schedules.js";
-import { ApiError } from "../api/errors.js";
+import {
+  getSchedule,
+  lastScheduleSync,
+  listSchedules,
+  type ScheduleRow,
+  updateSchedule,
+} from "../../db/queries/schedules.js";
+import type { Catalog } from "../../handlers/kit/catalog.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { BullmqDriver } from "./bullmq-driver.js";
 import { cronProblem, nextOccurrence } from "./cron.js";
 import type { ScheduleDriver } from "./driver.js";
+import { InvalidSchedule, ScheduleNotFound } from "./errors.js";
 import { QstashDriver } from "./qstash-driver.js";
 import { type ReconcileReport, reconcileSchedules } from "./reconcile.js";
 import { addFanOut, type FanOutJobData, schedulerQueue } from "./scheduler-queue.js";
-import { scheduledTypes, targetProviders } from "./targets.js";
+import { scheduledTypes } from "./targets.js";
 
 export interface ScheduleControlDeps {
   config: Pick<Config, "SCHEDULER" | "QSTASH_URL" | "QSTASH_TOKEN" | "PUBLIC_URL">;
   db: Db;
+  catalog: Catalog;
   /** Commands connection (shared). */
   redis: Redis;
   prefix: string;
@@ -73,9 +81,16 @@ export class ScheduleControl {
     return this.deps.config.SCHEDULER;
   }
 
-  reconcile(): Promise<ReconcileReport> {
-    const { db, redis, prefix, log } = this.deps;
-    return reconcileSchedules({ db, redis, prefix, log, driver: this.driver });
+  /** Both ways: console changes adopted, table changes pushed (see reconcile.ts). */
+  reconcile(opts: { observeOnly?: boolean } = {}): Promise<ReconcileReport> {
+    const { db, prefix, log } = this.deps;
+    return reconcileSchedules({ db, prefix, log, driver: this.driver }, opts);
+  }
+
+  /** Whether no instance has finished a reconcile within `intervalMs` (the periodic one is then due). */
+  async reconcileDue(intervalMs: number, now = new Date()): Promise<boolean> {
+    const last = await lastScheduleSync(this.deps.db);
+    return !last || now.getTime() - last.getTime() >= intervalMs * 0.9;
   }
 
   list(): Promise<ScheduleRow[]> {
@@ -83,13 +98,15 @@ export class ScheduleControl {
   }
 
   async get(jobType: string): Promise<ScheduleRow> {
-    const row = targetProviders[jobType] ? await getSchedule(this.deps.db, jobType) : null;
-    if (!row)
-      throw ApiError.notFound(`schedule "${jobType}" (scheduled types: ${scheduledTypes().join(", ")})`);
+    const row = this.deps.catalog.get(jobType)?.schedule ? await getSchedule(this.deps.db, jobType) : null;
+    if (!row) throw new ScheduleNotFound(jobType, scheduledTypes(this.deps.catalog));
     return row;
   }
 
-  /** Validates and saves a change, then reconciles; `synced` is false when the driver could not be reached. */
+  /**
+   * Validates and saves a change, then reconciles; `synced` is false when the driver could not be reached.
+   * Console changes are looked at first, so one made before this change counts as older than it.
+   */
   async update(
     jobType: string,
     input: ScheduleInput,
@@ -99,19 +116,19 @@ export class ScheduleControl {
     const timezone = input.timezone ?? current.timezone;
     const enabled = input.enabled ?? current.enabled;
     const problem = cronProblem(cron, timezone, this.kind);
-    if (problem)
-      throw new ApiError(400, "invalid_request", `invalid ${problem.path}: ${problem.message}`, [
-        { path: problem.path, message: problem.message },
-      ]);
+    if (problem) throw new InvalidSchedule(problem.path, problem.message);
     const nextRunAt = enabled ? nextOccurrence(cron, timezone, new Date()) : null;
-    const schedule = (await updateSchedule(this.deps.db, jobType, { cron, timezone, enabled, nextRunAt }))!;
+    if (this.driver.external) await this.reconcile({ observeOnly: true }).catch(() => null);
+    const saved = (await updateSchedule(this.deps.db, jobType, { cron, timezone, enabled, nextRunAt }))!;
     try {
-      await this.reconcile();
-      return { schedule, synced: true };
+      const report = await this.reconcile();
+      const schedule = (await getSchedule(this.deps.db, jobType)) ?? saved;
+      const failed = report.failed.find((f) => f.jobType === jobType);
+      return failed ? { schedule, synced: false, syncError: failed.message } : { schedule, synced: true };
     } catch (err) {
       const syncError = (err as Error).message;
       this.deps.log.warn({ jobType, err: syncError }, "schedule saved; driver not reconciled yet");
-      return { schedule, synced: false, syncError };
+      return { schedule: saved, synced: false, syncError };
     }
   }
 

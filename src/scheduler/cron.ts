@@ -26,7 +26,7 @@ export function cronProblem(cron: string, timezone: string, driver: SchedulerKin
       path: "timezone",
       message: `unknown time zone "${timezone}" (use an IANA name, e.g. Europe/Paris)`,
     };
-  const fields = cron.trim().split(/\s+/).filter(Boolean);
+  const fields = normalizeCron(cron).split(" ").filter(Boolean);
   if (fields.length === 6 && driver !== "bullmq")
     return {
       path: "cron",
@@ -54,7 +54,19 @@ export function nextOccurrence(cron: string, timezone: string, from: Date): Date
   }
 }
 
+export function normalizeCron(cron: string): string {
+  return cron.trim().split(/\s+/).join(" ");
+}
+
 /** QStash's form of a schedule: `CRON_TZ=<zone> <5 fields>`. */
 export function qstashCron(cron: string, timezone: string): string {
-  return `CRON_TZ=${timezone} ${cron.trim().split(/\s+/).join(" ")}`;
+  return `CRON_TZ=${timezone} ${normalizeCron(cron)}`;
+}
+
+/** A QStash cron read back: `CRON_TZ=<zone> <fields>` (no prefix: QStash evaluates in UTC). */
+export function parseQstashCron(value: string): { cron: string; timezone: string } {
+  const m = /^\s*CRON_TZ=(\S+)\s+(.*)$/.exec(value);
+  return m
+    ? { timezone: m[1]!, cron: normalizeCron(m[2]!) }
+    : { timezone: "UTC", cron: normalizeCron(value) };
 }

@@ -6,17 +6,15 @@ import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import { getSchedule, recordScheduleRun } from "../../db/queries/schedules.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
+import type { Lifecycle } from "../lifecycle/lifecycle.js";
 import type { Logger } from "../logger.js";
-import type { Queues } from "../queue/queues.js";
-import { bulkEnqueue } from "./bulk-enqueue.js";
+import { type BulkResult, bulkEnqueue } from "./bulk-enqueue.js";
 import { nextOccurrence } from "./cron.js";
 import { type FanOutJobData, SCHEDULER_QUEUE } from "./scheduler-queue.js";
-import { targetProviders } from "./targets.js";
 
 export interface FanOutDeps {
   db: Db;
-  redis: Redis;
-  queues: Queues;
+  lifecycle: Lifecycle;
   catalog: Catalog;
   log: Logger;
   maxAttempts: number;
@@ -32,20 +30,26 @@ export interface FanOutResult {
 }
 
 export async function runFanOut(deps: FanOutDeps, type: string, now = new Date()): Promise<FanOutResult> {
-  const provider = targetProviders[type];
   const def = deps.catalog.get(type);
   const schedule = await getSchedule(deps.db, type);
-  if (!provider || !def || !schedule) {
-    const unavailable = !provider
-      ? "no targets for this type"
-      : !def
-        ? "job type not in the catalog"
+  if (!def?.schedule || !schedule) {
+    const unavailable = !def
+      ? "job type not in the catalog"
+      : !def.schedule
+        ? "no targets for this type"
         : "no schedule row";
     deps.log.warn({ type, reason: unavailable }, "fan-out skipped");
     return { type, targets: 0, enqueued: 0, skipped: 0, unavailable };
   }
-  const targets = await provider.list(deps.db, now);
-  const res = await bulkEnqueue(deps, def, targets, "low");
+  const res: BulkResult = { enqueued: 0, skipped: 0, invalid: 0 };
+  let targets = 0;
+  for await (const page of def.schedule.targets({ db: deps.db }, now)) {
+    targets += page.length;
+    const done = await bulkEnqueue(deps, def, page, "low");
+    res.enqueued += done.enqueued;
+    res.skipped += done.skipped;
+    res.invalid += done.invalid;
+  }
   if (res.invalid) deps.log.warn({ type, invalid: res.invalid }, "fan-out targets with invalid payloads");
   const nextRunAt = schedule.enabled ? nextOccurrence(schedule.cron, schedule.timezone, new Date()) : null;
   await recordScheduleRun(deps.db, type, {
@@ -54,11 +58,8 @@ export async function runFanOut(deps: FanOutDeps, type: string, now = new Date()
     enqueued: res.enqueued,
     skipped: res.skipped,
   });
-  deps.log.info(
-    { type, targets: targets.length, enqueued: res.enqueued, skipped: res.skipped },
-    "schedule fan-out",
-  );
-  return { type, targets: targets.length, enqueued: res.enqueued, skipped: res.skipped };
+  deps.log.info({ type, targets, enqueued: res.enqueued, skipped: res.skipped }, "schedule fan-out");
+  return { type, targets, enqueued: res.enqueued, skipped: res.skipped };
 }
 
 export interface FanOutWorkerOptions extends FanOutDeps {

@@ -1,9 +1,9 @@
-// The production scheduler: one QStash schedule per enabled schedule, id `<prefix>-<type>`, calling
-// `POST {PUBLIC_URL}/triggers/<type>` at `CRON_TZ=<zone> <cron>`. Ours are those with our id prefix or our
-// trigger URL, so a schedule added or edited only in the QStash console is put back by the next reconcile.
+// The production scheduler: one QStash schedule per scheduled type calling `POST {PUBLIC_URL}/triggers/<type>`
+// at `CRON_TZ=<zone> <cron>`, paused while the table disables it. Ours are those with our id prefix
+// (`<prefix>-<type>`) or our trigger URL, so a schedule made in the console for our URL is seen too.
 import { Client } from "@upstash/qstash";
-import { qstashCron } from "./cron.js";
-import type { DesiredSchedule, InstalledSchedule, ScheduleDriver } from "./driver.js";
+import { parseQstashCron, qstashCron } from "./cron.js";
+import type { InstalledSchedule, ScheduleDriver, ScheduleState } from "./driver.js";
 
 export interface QstashDriverOptions {
   baseUrl: string;
@@ -20,12 +20,13 @@ export function triggerUrl(publicUrl: string, jobType: string): string {
 
 export class QstashDriver implements ScheduleDriver {
   readonly kind = "qstash" as const;
+  readonly external = true;
   private readonly client: Client;
 
-  constructor(private readonly o: QstashDriverOptions) {
+  constructor(private readonly options: QstashDriverOptions) {
     this.client = new Client({
-      baseUrl: o.baseUrl,
-      token: o.token,
+      baseUrl: options.baseUrl,
+      token: options.token,
       devMode: false,
       enableTelemetry: false,
       retry: { retries: 2, backoff: (n) => 200 * 2 ** n },
@@ -33,37 +34,57 @@ export class QstashDriver implements ScheduleDriver {
   }
 
   idFor(jobType: string): string {
-    return `${this.o.idPrefix}-${jobType}`;
+    return `${this.options.idPrefix}-${jobType}`;
   }
 
-  specOf(d: DesiredSchedule): string {
-    return `POST ${triggerUrl(this.o.publicUrl, d.jobType)} ${qstashCron(d.cron, d.timezone)}`;
+  destinationFor(jobType: string): string {
+    return triggerUrl(this.options.publicUrl, jobType);
   }
 
+  /** One list call. An id of ours names its type; a console-made schedule is ours by its trigger URL. */
   async list(): Promise<InstalledSchedule[]> {
     const all = await this.client.schedules.list();
-    const ours = `${this.o.idPrefix}-`;
-    const dest = triggerUrl(this.o.publicUrl, "");
-    return all
-      .filter((s) => s.scheduleId.startsWith(ours) || s.destination.startsWith(dest))
-      .map((s) => ({
+    const idPrefix = `${this.options.idPrefix}-`;
+    const urlPrefix = this.destinationFor("");
+    const out: InstalledSchedule[] = [];
+    for (const s of all) {
+      const ours = s.scheduleId.startsWith(idPrefix);
+      const byUrl = s.destination.startsWith(urlPrefix) ? s.destination.slice(urlPrefix.length) : null;
+      if (!ours && !byUrl) continue;
+      out.push({
         id: s.scheduleId,
-        spec: `${(s.method || "POST").toUpperCase()} ${s.destination} ${s.cron}`,
+        jobType: ours ? s.scheduleId.slice(idPrefix.length) : byUrl!.split(/[/?#]/)[0]!,
+        ours,
+        createdAt: s.createdAt,
+        ...parseQstashCron(s.cron),
         paused: s.isPaused,
-      }));
+        destination: s.destination,
+      });
+    }
+    return out;
   }
 
-  async upsert(d: DesiredSchedule, current?: InstalledSchedule): Promise<void> {
-    const scheduleId = this.idFor(d.jobType);
-    await this.client.schedules.create({
-      destination: triggerUrl(this.o.publicUrl, d.jobType),
-      cron: qstashCron(d.cron, d.timezone),
-      scheduleId,
-      method: "POST",
-      body: JSON.stringify({ jobType: d.jobType }),
-      headers: { "Content-Type": "application/json" },
-    });
-    if (current?.paused) await this.client.schedules.resume({ schedule: scheduleId });
+  /**
+   * Creating with an existing id replaces that schedule (QStash discards the old one), so a changed cron or
+   * destination is one create; pausing and resuming are their own calls, made only when needed.
+   */
+  async put(id: string, jobType: string, want: ScheduleState, current?: InstalledSchedule): Promise<void> {
+    const recreate =
+      !current ||
+      current.cron !== want.cron ||
+      current.timezone !== want.timezone ||
+      current.destination !== want.destination;
+    if (recreate)
+      await this.client.schedules.create({
+        destination: want.destination,
+        cron: qstashCron(want.cron, want.timezone),
+        scheduleId: id,
+        method: "POST",
+        body: JSON.stringify({ jobType }),
+        headers: { "Content-Type": "application/json" },
+      });
+    if (want.paused && (recreate || !current?.paused)) await this.client.schedules.pause({ schedule: id });
+    else if (!want.paused && current?.paused) await this.client.schedules.resume({ schedule: id });
   }
 
   async remove(id: string): Promise<void> {

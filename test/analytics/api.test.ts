@@ -2,14 +2,18 @@
 // handler): connect an account and register posts, sync, then read metrics, the time series and insights.
 // Tokens never come back in any response; PATCH with new tokens makes a needs_reauth account active again.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createOrg } from "../../db/queries/orgs.js";
+import { socialAccounts } from "../../db/schema.js";
+import { decryptTokens } from "../../handlers/analytics-sync/accounts.js";
 import { apiKeyAuth } from "../../src/api/auth.js";
 import type { ApiEnv } from "../../src/api/deps.js";
-import { ApiError, apiErrorHandler } from "../../src/api/errors.js";
+import { apiErrorHandler } from "../../src/api/errors.js";
 import { registerInsightRoutes } from "../../src/api/routes/insights.js";
 import { registerPostRoutes } from "../../src/api/routes/posts.js";
 import { registerSocialAccountRoutes } from "../../src/api/routes/social-accounts.js";
+import { validationHook } from "../../src/api/validation-hook.js";
 import { parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { type Harness, startHarness, TOKEN_KEYS, token } from "./harness.js";
@@ -17,10 +21,13 @@ import { type Harness, startHarness, TOKEN_KEYS, token } from "./harness.js";
 let h: Harness;
 // biome-ignore lint/suspicious/noExplicitAny: the tests read JSON response bodies loosely
 type Json = any;
-let api: (
+type Api = (
   path: string,
   init?: { method?: string; json?: unknown },
 ) => Promise<{ status: number; text: string; body: Json }>;
+let api: Api;
+/** The same routes on a service without TOKEN_ENCRYPTION_KEYS. */
+let unconfigured: Api;
 let orgId: string;
 const secrets: string[] = [];
 
@@ -28,28 +35,27 @@ beforeAll(async () => {
   h = await startHarness();
   const created = await createOrg(h.db.db, "api-org");
   orgId = created.org.id;
-  const app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw ApiError.validation(result.error);
-    },
-  });
-  const log = createLogger({ level: "silent" });
-  app.onError(apiErrorHandler(log));
-  app.use("/v1/*", apiKeyAuth(h.db.db));
-  const deps = { db: h.db.db, config: parseConfig({ TOKEN_ENCRYPTION_KEYS: TOKEN_KEYS }) };
-  registerSocialAccountRoutes(app, deps);
-  registerPostRoutes(app, deps);
-  registerInsightRoutes(app, deps);
-  api = async (path, init = {}) => {
-    const res = await app.request(path, {
-      method: init.method ?? "GET",
-      headers: { authorization: `Bearer ${created.apiKey}`, "content-type": "application/json" },
-      body: init.json === undefined ? undefined : JSON.stringify(init.json),
-    });
-    const text = await res.text();
-    for (const s of secrets) expect(text).not.toContain(s);
-    return { status: res.status, text, body: text ? JSON.parse(text) : null };
+  const client = (env: Record<string, string>): Api => {
+    const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+    app.onError(apiErrorHandler(createLogger({ level: "silent" })));
+    app.use("/v1/*", apiKeyAuth(h.db.db));
+    const deps = { db: h.db.db, config: parseConfig(env) };
+    registerSocialAccountRoutes(app, deps);
+    registerPostRoutes(app, deps);
+    registerInsightRoutes(app, deps);
+    return async (path, init = {}) => {
+      const res = await app.request(path, {
+        method: init.method ?? "GET",
+        headers: { authorization: `Bearer ${created.apiKey}`, "content-type": "application/json" },
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+      });
+      const text = await res.text();
+      for (const s of secrets) expect(text).not.toContain(s);
+      return { status: res.status, text, body: text ? JSON.parse(text) : null };
+    };
   };
+  api = client({ TOKEN_ENCRYPTION_KEYS: TOKEN_KEYS });
+  unconfigured = client({});
 });
 afterAll(() => h.close());
 
@@ -208,4 +214,68 @@ test("another organization's account is not visible", async () => {
     json: { socialAccountId: mine.id, externalPostId: "1", publishedAt: "2026-11-20T10:00:00Z" },
   });
   expect(p.status).toBe(400);
+});
+
+test("PATCH: only new tokens reactivate; null clears; a name needs no key; no key → 503 naming it", async () => {
+  const first = token("li-first");
+  const refresh = token("li-refresh");
+  secrets.push(first, refresh);
+  const created = await api("/v1/social-accounts", {
+    method: "POST",
+    json: {
+      userId: "u-patch",
+      platform: "linkedin",
+      externalAccountId: "urn:li:person:5",
+      accessToken: first,
+      refreshToken: refresh,
+    },
+  });
+  const id = created.body.socialAccount.id as string;
+  const row = async () => (await h.db.db.select().from(socialAccounts).where(eq(socialAccounts.id, id)))[0]!;
+  await h.db.db
+    .update(socialAccounts)
+    .set({ status: "needs_reauth", lastError: "dead" })
+    .where(eq(socialAccounts.id, id));
+
+  // No new token: the status stays, the refresh token is cleared, the name and expiry change.
+  const cleared = await api(`/v1/social-accounts/${id}`, {
+    method: "PATCH",
+    json: { refreshToken: null, displayName: "Acme", expiresAt: "2027-01-01T00:00:00Z" },
+  });
+  expect(cleared.status).toBe(200);
+  expect(cleared.body.socialAccount).toMatchObject({
+    status: "needs_reauth",
+    displayName: "Acme",
+    expiresAt: "2027-01-01T00:00:00.000Z",
+  });
+  expect((await row()).refreshTokenEnc).toBeNull();
+
+  // Without TOKEN_ENCRYPTION_KEYS: a name still changes; tokens cannot be stored (503, not 500).
+  const named = await unconfigured(`/v1/social-accounts/${id}`, {
+    method: "PATCH",
+    json: { displayName: "Acme 2" },
+  });
+  expect(named.status).toBe(200);
+  expect(named.body.socialAccount.displayName).toBe("Acme 2");
+  const patch = await unconfigured(`/v1/social-accounts/${id}`, {
+    method: "PATCH",
+    json: { accessToken: token("li-x") },
+  });
+  const post = await unconfigured("/v1/social-accounts", {
+    method: "POST",
+    json: { userId: "u-patch", platform: "twitter", externalAccountId: "77", accessToken: token("x") },
+  });
+  for (const res of [patch, post]) {
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe("token_encryption_unconfigured");
+    expect(res.body.error.message).toContain("TOKEN_ENCRYPTION_KEYS");
+  }
+  expect((await row()).status).toBe("needs_reauth");
+
+  // New tokens from the user: active again, last error cleared, the token stored encrypted.
+  const fresh = token("li-fresh-2");
+  secrets.push(fresh);
+  const back = await api(`/v1/social-accounts/${id}`, { method: "PATCH", json: { accessToken: fresh } });
+  expect(back.body.socialAccount).toMatchObject({ status: "active", lastError: null, displayName: "Acme 2" });
+  expect((await decryptTokens(h.cipher, await row())).accessToken).toBe(fresh);
 });

@@ -10,13 +10,13 @@ import {
   type SocialAccountRow,
 } from "../../handlers/analytics-sync/accounts.js";
 import { analyticsSync } from "../../handlers/analytics-sync/index.js";
-import type { Platform } from "../../handlers/analytics-sync/platforms/types.js";
 import { createTokenCipher } from "../../handlers/analytics-sync/token-crypto.js";
 import { parseHandlerConfig } from "../../handlers/config.js";
 import { createHandlersApp } from "../../handlers/kit/app.js";
 import { createCatalog } from "../../handlers/kit/catalog.js";
 import type { Logger } from "../../handlers/kit/context.js";
 import { newId } from "../../handlers/kit/ids.js";
+import type { Platform } from "../../handlers/kit/platforms.js";
 import { signRequest } from "../../handlers/kit/signature.js";
 import { nodeAdapter } from "../../src/runtime/node-adapter.js";
 import { startFakeFacebook } from "../fakes/platforms/facebook.js";

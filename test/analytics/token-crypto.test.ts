@@ -40,7 +40,14 @@ test("tampering is detected; bad key specs are refused", async () => {
   const parts = ct.split(".");
   parts[3] = `${parts[3]!.slice(0, -2)}AA`;
   await expect(cipher.decrypt("sa_1", parts.join("."))).rejects.toBeInstanceOf(TokenDecryptError);
-  expect(() => createTokenCipher(undefined)).toThrow(/not configured/);
+  const unset = createTokenCipher(undefined);
+  for (const call of [unset.encrypt("x", "y"), unset.decrypt("x", "v1.a.b.c")]) {
+    await expect(call).rejects.toMatchObject({
+      name: "MissingSettingError",
+      code: "token_encryption_unconfigured",
+      message: expect.stringContaining("TOKEN_ENCRYPTION_KEYS"),
+    });
+  }
   await expect(
     createTokenCipher(`a:${randomBytes(16).toString("base64")}`).encrypt("x", "y"),
   ).rejects.toThrow(/32 bytes/);

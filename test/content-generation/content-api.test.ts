@@ -6,8 +6,9 @@ import { createOrg } from "../../db/queries/orgs.js";
 import { contentItems } from "../../db/schema.js";
 import { apiKeyAuth } from "../../src/api/auth.js";
 import type { ApiEnv } from "../../src/api/deps.js";
-import { ApiError, apiErrorHandler } from "../../src/api/errors.js";
+import { apiErrorHandler } from "../../src/api/errors.js";
 import { registerContentRoutes } from "../../src/api/routes/content.js";
+import { validationHook } from "../../src/api/validation-hook.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
 let db: TestDatabase;
@@ -24,11 +25,7 @@ beforeAll(async () => {
   keyA = a.apiKey;
   keyB = b.apiKey;
   orgA = a.org.id;
-  app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw ApiError.validation(result.error);
-    },
-  });
+  app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.onError(apiErrorHandler(silent));
   app.use("/v1/*", apiKeyAuth(db.db));
   registerContentRoutes(app, { db: db.db });

@@ -2,6 +2,7 @@
 // often again at once.
 import { Queue, Worker } from "bullmq";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { createLogger } from "../../src/logger.js";
 import { AdaptiveStalledCheck } from "../../src/relay/stalled-check.js";
 import { eventually } from "../helpers/eventually.js";
 import { createTestRedis, type TestRedis } from "../helpers/redis.js";
@@ -20,7 +21,12 @@ test("idle → slow checks; a job → fast checks again", async () => {
     stalledInterval: 100,
     drainDelay: 1,
   });
-  const check = new AdaptiveStalledCheck([worker], { fastMs: 100, slowMs: 60_000, idleAfterMs: 300 });
+  const check = new AdaptiveStalledCheck([worker], {
+    fastMs: 100,
+    slowMs: 60_000,
+    idleAfterMs: 300,
+    log: createLogger({ level: "silent" }),
+  });
   worker.on("active", () => check.activity());
   check.start();
   try {
@@ -31,7 +37,7 @@ test("idle → slow checks; a job → fast checks again", async () => {
     await eventually(() => check.mode === "fast", { timeoutMs: 5_000 });
     expect(worker.opts.stalledInterval).toBe(100);
   } finally {
-    check.stop();
+    await check.stop();
     await worker.close();
     await queue.close();
   }

@@ -1,7 +1,8 @@
 // A local QStash (node:http on 127.0.0.1) speaking the schedules REST API: POST /v2/schedules/{destination}
-// (Upstash-Cron, optional Upstash-Schedule-Id: same id = update), GET /v2/schedules, GET/DELETE
-// /v2/schedules/{id}, POST|PATCH /v2/schedules/{id}/pause|resume; Bearer token checked, errors `{error}`. It delivers
-// a schedule's message on demand, signed as QStash signs (Upstash-Signature JWT, Upstash-Message-Id).
+// (Upstash-Cron, optional Upstash-Schedule-Id: an existing id is replaced by a new schedule, as QStash documents),
+// GET /v2/schedules, GET/DELETE /v2/schedules/{id}, POST|PATCH /v2/schedules/{id}/pause|resume; Bearer token
+// checked, errors `{error}`. `console` edits like an operator in the Upstash console. It delivers a
+// schedule's message on demand, signed as QStash signs (Upstash-Signature JWT, Upstash-Message-Id).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -37,10 +38,22 @@ export interface DeliverOptions {
   retried?: number;
 }
 
+/** What an operator does in the Upstash console (not recorded in `calls`). */
+export interface FakeConsole {
+  /** Saves a new cron on a schedule (the console replaces it under the same id). */
+  editCron(scheduleId: string, cron: string): void;
+  pause(scheduleId: string): void;
+  resume(scheduleId: string): void;
+  delete(scheduleId: string): void;
+  /** A new schedule with a generated id; returns the id. */
+  create(destination: string, cron: string): string;
+}
+
 export interface FakeQstash {
   url: string;
   token: string;
   schedules: Map<string, FakeSchedule>;
+  console: FakeConsole;
   /** Every API call: `METHOD /path`. */
   calls: string[];
   deliver(scheduleId: string, opts?: DeliverOptions): Promise<Delivery>;
@@ -64,6 +77,18 @@ function send(res: ServerResponse, status: number, body?: unknown) {
 export async function startFakeQstash(opts: { token: string; signingKey: string }): Promise<FakeQstash> {
   const schedules = new Map<string, FakeSchedule>();
   const calls: string[] = [];
+  let lastCreatedAt = 0;
+  /** Creation times strictly increase, so "the newest" is always one schedule. */
+  const createdNow = () => {
+    lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1);
+    return lastCreatedAt;
+  };
+  const newId = () => `scd_${randomBytes(8).toString("hex")}`;
+  const must = (id: string) => {
+    const s = schedules.get(id);
+    if (!s) throw new Error(`no schedule ${id}`);
+    return s;
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = req.url ?? "/";
@@ -79,14 +104,12 @@ export async function startFakeQstash(opts: { token: string; signingKey: string 
       const cron = req.headers["upstash-cron"];
       if (typeof cron !== "string" || !cron)
         return send(res, 400, { error: "Upstash-Cron header is required" });
-      const id =
-        (req.headers["upstash-schedule-id"] as string | undefined) ?? `scd_${randomBytes(8).toString("hex")}`;
+      const id = (req.headers["upstash-schedule-id"] as string | undefined) ?? newId();
       const header: Record<string, string[]> = {};
       for (const [k, v] of Object.entries(req.headers)) {
         if (k.startsWith("upstash-forward-")) header[k.slice("upstash-forward-".length)] = [String(v)];
         if (k === "content-type") header["Content-Type"] = [String(v)];
       }
-      const prior = schedules.get(id);
       schedules.set(id, {
         scheduleId: id,
         cron,
@@ -95,8 +118,8 @@ export async function startFakeQstash(opts: { token: string; signingKey: string 
         header,
         ...(body ? { body } : {}),
         retries: Number(req.headers["upstash-retries"] ?? 3),
-        createdAt: prior?.createdAt ?? Date.now(),
-        isPaused: prior?.isPaused ?? false,
+        createdAt: createdNow(),
+        isPaused: false,
       });
       return send(res, 200, { scheduleId: id });
     }
@@ -123,10 +146,41 @@ export async function startFakeQstash(opts: { token: string; signingKey: string 
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const operator: FakeConsole = {
+    editCron(id, cron) {
+      schedules.set(id, { ...must(id), cron, createdAt: createdNow() });
+    },
+    pause: (id) => {
+      must(id).isPaused = true;
+    },
+    resume: (id) => {
+      must(id).isPaused = false;
+    },
+    delete: (id) => {
+      must(id);
+      schedules.delete(id);
+    },
+    create(destination, cron) {
+      const scheduleId = newId();
+      schedules.set(scheduleId, {
+        scheduleId,
+        cron,
+        destination,
+        method: "POST",
+        header: {},
+        retries: 3,
+        createdAt: createdNow(),
+        isPaused: false,
+      });
+      return scheduleId;
+    },
+  };
+
   return {
     url,
     token: opts.token,
     schedules,
+    console: operator,
     calls,
     async deliver(scheduleId, d = {}) {
       const s = schedules.get(scheduleId);

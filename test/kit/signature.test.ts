@@ -126,6 +126,30 @@ describe("answers", () => {
     expect((await signed({ script: ["boom"] })).status).toBe(500);
   });
 
+  test("handlers missing a setting answer 503 naming it (the relay retries), never 500", async () => {
+    const unconfigured = createHandlersApp({
+      catalog: testCatalog,
+      adapter: nodeAdapter({
+        db: db.db,
+        redis: redis.client,
+        prefix: redis.prefix,
+        config: parseHandlerConfig({ QSTASH_CURRENT_SIGNING_KEY: "current-key" }),
+        log: createLogger({ level: "silent" }),
+      }),
+    });
+    const body = envelope({ value: "hi" });
+    const signature = await signRequest({ key: "current-key", url: `${BASE}/echo`, body });
+    const res = await unconfigured.request("/echo", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "upstash-signature": signature },
+    });
+    expect(res.status).toBe(503);
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("handlers_unconfigured");
+    expect(error.message).toContain("HANDLERS_URL");
+  });
+
   test("an unknown type is 404", async () => {
     const body = envelope({}, "nope");
     expect(

@@ -8,6 +8,7 @@ import { OPS_PATHS } from "../../src/api/routes/ops.js";
 import { parseConfig } from "../../src/config.js";
 import { EventBus } from "../../src/events/bus.js";
 import { JobsService } from "../../src/jobs/service.js";
+import { Lifecycle } from "../../src/lifecycle/lifecycle.js";
 import { createLogger } from "../../src/logger.js";
 import { Queues } from "../../src/queue/queues.js";
 import { ADMIN_TOKEN, startTestService, type TestService } from "../helpers/service.js";
@@ -44,7 +45,8 @@ describe("OpenAPI document", () => {
     const queues = new Queues(redis, "openapi-test", catalog);
     const events = new EventBus(redis, "openapi-test");
     const deps = { config, db: t.db.db, redis, queues, catalog, events, log };
-    const jobs = new JobsService({ ...deps, retryDelaysMs: [1] });
+    const lifecycle = new Lifecycle({ db: t.db.db, redis, queues, events, log });
+    const jobs = new JobsService({ ...deps, lifecycle, retryDelaysMs: [1] });
     const app = createApi({ ...deps, jobs, readiness: async () => ({ redis: true, postgres: true }) });
     expect(undocumented(app)).toEqual([]);
     // The check does catch a route left out of the document.

@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { insertJob, type NewJobRow } from "../../db/queries/jobs.js";
+import type { NewJobRow } from "../../db/queries/jobs.js";
 import { authenticateApiKey, createOrg } from "../../db/queries/orgs.js";
 import { jobRuns, jobs, schedules } from "../../db/schema.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
@@ -60,7 +60,7 @@ const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
 let n = 0;
 async function seed(row: Partial<NewJobRow> & Pick<NewJobRow, "type" | "status">): Promise<string> {
   const id = `job_cli${++n}${Date.now().toString(36)}`;
-  await insertJob(db.db, {
+  await db.db.insert(jobs).values({
     id,
     orgId: orgA,
     userId: "u1",
@@ -256,8 +256,11 @@ describe("operator CLI", { timeout: 120_000 }, () => {
       .onConflictDoNothing();
     const [text, data] = await Promise.all([cli("schedules"), cli("schedules", "--json")]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/analytics-sync\s+0 \*\/6 \* \* \*\s+UTC\s+true/);
-    const items = json<{ items: { jobType: string; skippedCount: number }[] }>(data).items;
-    expect(items.find((s) => s.jobType === "analytics-sync")?.skippedCount).toBeGreaterThanOrEqual(0);
+    expect(text.stdout).toMatch(/analytics-sync\s+0 \*\/6 \* \* \*\s+UTC\s+true\s+default\s/);
+    expect(text.stdout).toMatch(/source\s+last sync\s+sync error/);
+    const items = json<{ items: { jobType: string; skippedCount: number; source: string }[] }>(data).items;
+    const row = items.find((s) => s.jobType === "analytics-sync");
+    expect(row?.skippedCount).toBeGreaterThanOrEqual(0);
+    expect(row?.source).toBe("default");
   });
 });

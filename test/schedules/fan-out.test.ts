@@ -7,6 +7,8 @@ import { createOrg } from "../../db/queries/orgs.js";
 import { getSchedule, seedSchedules } from "../../db/queries/schedules.js";
 import { contextSources } from "../../db/schema.js";
 import { createCatalog } from "../../handlers/kit/catalog.js";
+import { EventBus } from "../../src/events/bus.js";
+import { Lifecycle } from "../../src/lifecycle/lifecycle.js";
 import { createLogger } from "../../src/logger.js";
 import { Queues } from "../../src/queue/queues.js";
 import { type FanOutDeps, runFanOut } from "../../src/scheduler/fan-out.js";
@@ -30,13 +32,18 @@ beforeAll(async () => {
   queues = new Queues(client, redis.prefix, standInCatalog);
   deps = {
     db: db.db,
-    redis: client,
-    queues,
+    lifecycle: new Lifecycle({
+      db: db.db,
+      redis: client,
+      queues,
+      events: new EventBus(client, redis.prefix),
+      log: createLogger({ level: "silent" }),
+    }),
     catalog: standInCatalog,
     log: createLogger({ level: "silent" }),
     maxAttempts: 4,
   };
-  await seedSchedules(db.db, defaultSchedules());
+  await seedSchedules(db.db, defaultSchedules(standInCatalog));
   for (const name of ["a", "b", "c"]) orgs[name] = (await createOrg(db.db, `org ${name}`)).org.id;
 });
 afterAll(async () => {

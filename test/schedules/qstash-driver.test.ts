@@ -1,18 +1,14 @@
-// Schedules with the qstash driver against a local server speaking QStash's schedules API: reconciling makes
-// QStash match the table (create, update, delete; console-only edits put back), and POST /triggers/:type
-// refuses invalid and replayed signatures and fans out once per Upstash-Message-Id.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+// Schedules with the qstash driver against a local server speaking QStash's schedules API: admin changes reach
+// QStash (create, update, pause, resume), and POST /triggers/:type refuses invalid and replayed signatures and
+// fans out once per Upstash-Message-Id. Console changes: qstash-console.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { signRequest } from "../../handlers/kit/signature.js";
-import { createLogger } from "../../src/logger.js";
 import { QstashDriver } from "../../src/scheduler/qstash-driver.js";
-import { reconcileSchedules } from "../../src/scheduler/reconcile.js";
 import { schedulerQueue } from "../../src/scheduler/scheduler-queue.js";
 import { type FakeQstash, startFakeQstash } from "../fakes/qstash-server.js";
 import { eventually } from "../helpers/eventually.js";
-import { startTestService, type TestService } from "../helpers/service.js";
-import { standInCatalog } from "./stand-ins.js";
+import type { TestService } from "../helpers/service.js";
+import { startQstashService } from "./qstash-service.js";
 import { addAccount, addSource, jobsFor, scheduleOf } from "./targets.js";
 
 let PUBLIC_URL: string;
@@ -23,30 +19,9 @@ let t: TestService;
 let prefix: string;
 const id = (type: string) => `${prefix}-${type}`;
 
-/** A free local port, so PUBLIC_URL (what QStash calls and signatures name) is known before the start. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
-
 beforeAll(async () => {
   qstash = await startFakeQstash({ token: "qstash-test-token", signingKey: SIGNING_KEY });
-  const port = await freePort();
-  PUBLIC_URL = `http://127.0.0.1:${port}`;
-  t = await startTestService({
-    keepSchedules: true,
-    catalog: standInCatalog,
-    env: {
-      SCHEDULER: "qstash",
-      QSTASH_URL: qstash.url,
-      QSTASH_TOKEN: qstash.token,
-      PUBLIC_URL,
-      PORT: String(port),
-    },
-  });
+  ({ t, publicUrl: PUBLIC_URL } = await startQstashService(qstash));
   prefix = t.redis.prefix;
 });
 afterAll(async () => {
@@ -67,13 +42,16 @@ describe("reconcile", () => {
     });
   });
 
-  test("a change updates the same schedule; disabling deletes it; enabling creates it again", async () => {
+  test("a change updates the same schedule; disabling pauses it; enabling resumes it", async () => {
     let res = await t.api("/admin/schedules/scrape", {
       method: "PUT",
       json: { cron: "*/15 * * * *", timezone: "Europe/Paris" },
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ synced: true, schedule: { timezone: "Europe/Paris" } });
+    expect(await res.json()).toMatchObject({
+      synced: true,
+      schedule: { timezone: "Europe/Paris", source: "api", syncError: null },
+    });
     expect(qstash.schedules.get(id("scrape"))?.cron).toBe("CRON_TZ=Europe/Paris */15 * * * *");
     expect([...qstash.schedules.keys()].filter((k) => k.startsWith(prefix))).toHaveLength(2);
 
@@ -82,57 +60,17 @@ describe("reconcile", () => {
       json: { cron: "0 * * * *", enabled: false },
     });
     expect(res.status).toBe(200);
-    expect(qstash.schedules.has(id("analytics-sync"))).toBe(false);
+    expect(qstash.schedules.get(id("analytics-sync"))?.isPaused).toBe(true);
     expect((await scheduleOf(t, "analytics-sync")).nextRunAt).toBeNull();
 
     res = await t.api("/admin/schedules/analytics-sync", {
       method: "PUT",
       json: { cron: "30 * * * *", enabled: true },
     });
-    expect(qstash.schedules.get(id("analytics-sync"))?.cron).toBe("CRON_TZ=UTC 30 * * * *");
-  });
-
-  test("the table wins: console-only edits, pauses and extra schedules to our URL are put back; others' are left", async () => {
-    const scrape = qstash.schedules.get(id("scrape"))!;
-    scrape.cron = "* * * * *";
-    qstash.schedules.get(id("analytics-sync"))!.isPaused = true;
-    const base = { method: "POST", header: {}, retries: 3, createdAt: Date.now(), isPaused: false };
-    qstash.schedules.set("scd_console", {
-      ...base,
-      scheduleId: "scd_console",
-      cron: "*/5 * * * *",
-      destination: `${PUBLIC_URL}/triggers/scrape`,
+    expect(qstash.schedules.get(id("analytics-sync"))).toMatchObject({
+      cron: "CRON_TZ=UTC 30 * * * *",
+      isPaused: false,
     });
-    qstash.schedules.set("scd_other_app", {
-      ...base,
-      scheduleId: "scd_other_app",
-      cron: "*/5 * * * *",
-      destination: "https://other.example.com/cron",
-    });
-    const report = await t.service.scheduler!.control.reconcile();
-    expect(report.updated.sort()).toEqual(["analytics-sync", "scrape"]);
-    expect(report.deleted).toEqual(["scd_console"]);
-    expect(qstash.schedules.get(id("scrape"))?.cron).toBe("CRON_TZ=Europe/Paris */15 * * * *");
-    expect(qstash.schedules.get(id("analytics-sync"))?.isPaused).toBe(false);
-    expect(qstash.schedules.has("scd_other_app")).toBe(true);
-    // Reconciling again changes nothing.
-    const again = await t.service.scheduler!.control.reconcile();
-    expect(again).toMatchObject({ created: [], updated: [], deleted: [] });
-  });
-
-  test("two instances reconciling at once create each schedule once", async () => {
-    const driver = () =>
-      new QstashDriver({ baseUrl: qstash.url, token: qstash.token, publicUrl: PUBLIC_URL, idPrefix: prefix });
-    qstash.schedules.delete(id("scrape"));
-    const before = qstash.calls.length;
-    const deps = { db: t.db.db, redis: t.service.redis, prefix, log: createLogger({ level: "silent" }) };
-    const [a, b] = await Promise.all([
-      reconcileSchedules({ ...deps, driver: driver() }),
-      reconcileSchedules({ ...deps, driver: driver() }),
-    ]);
-    expect([...a.created, ...b.created]).toEqual(["scrape"]);
-    const creates = qstash.calls.slice(before).filter((c) => c.startsWith("POST /v2/schedules/http"));
-    expect(creates).toHaveLength(1);
   });
 
   test("the fake checks the Bearer token like QStash: a wrong token is refused", async () => {
@@ -269,18 +207,7 @@ describe("QStash unreachable", () => {
     const down = await startFakeQstash({ token: "qstash-test-token", signingKey: SIGNING_KEY });
     const downUrl = down.url;
     await down.close();
-    const port = await freePort();
-    const s = await startTestService({
-      keepSchedules: true,
-      catalog: standInCatalog,
-      env: {
-        SCHEDULER: "qstash",
-        QSTASH_URL: downUrl,
-        QSTASH_TOKEN: "qstash-test-token",
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        PORT: String(port),
-      },
-    });
+    const { t: s } = await startQstashService({ url: downUrl, token: "qstash-test-token" });
     try {
       const res = await s.api("/admin/schedules/scrape", { method: "PUT", json: { cron: "0 3 * * *" } });
       expect(res.status).toBe(200);

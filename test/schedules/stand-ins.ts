@@ -1,8 +1,10 @@
-// Stand-in `scrape` and `analytics-sync` job types with the real payload shapes, for scheduler tests: they
-// record each call and can hold a target's job active until the test releases it (an overlapping run).
+// Stand-in `scrape` and `analytics-sync` job types with the real payload shapes, schedules and dedup keys,
+// for scheduler tests: they record each call and can hold a target's job active until the test releases it (an overlapping run).
 import { z } from "zod";
+import { analyticsSync } from "../../handlers/analytics-sync/index.js";
 import { createCatalog } from "../../handlers/kit/catalog.js";
 import { defineJobType } from "../../handlers/kit/define.js";
+import { scrapeJob } from "../../handlers/scrape/index.js";
 
 /** Calls per target id. */
 export const calls = new Map<string, number>();
@@ -33,6 +35,8 @@ export const scrapeStandIn = defineJobType({
   payload: z.object({ sourceId: z.string().min(1) }),
   timeoutMs: 30_000,
   run: (_ctx, job) => visit(job.payload.sourceId),
+  dedupKey: scrapeJob.dedupKey,
+  schedule: scrapeJob.schedule,
 });
 
 export const analyticsStandIn = defineJobType({
@@ -40,6 +44,8 @@ export const analyticsStandIn = defineJobType({
   payload: z.object({ socialAccountId: z.string().min(1) }),
   timeoutMs: 30_000,
   run: (_ctx, job) => visit(job.payload.socialAccountId),
+  dedupKey: analyticsSync.dedupKey,
+  schedule: analyticsSync.schedule,
 });
 
 export const standInCatalog = createCatalog([scrapeStandIn, analyticsStandIn]);

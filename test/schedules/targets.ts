@@ -52,6 +52,9 @@ export interface ScheduleView {
   lastSkippedAt: string | null;
   skippedCount: number;
   lastEnqueuedCount: number;
+  source: "default" | "api" | "console";
+  lastSyncedAt: string | null;
+  syncError: string | null;
 }
 
 export async function schedules(t: TestService): Promise<ScheduleView[]> {

@@ -37,7 +37,12 @@ beforeAll(async () => {
     c.set("requestId", "req-test");
     await next();
   });
-  registerContextSourceRoutes(api, { db: t.db.db, jobs: t.service.jobs, config: t.service.config });
+  registerContextSourceRoutes(api, {
+    db: t.db.db,
+    jobs: t.service.jobs,
+    config: t.service.config,
+    catalog: createCatalog([scrapeJob]),
+  });
 });
 afterAll(async () => {
   await t?.stop();

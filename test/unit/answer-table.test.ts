@@ -1,4 +1,4 @@
-// The answer table as status changes, and the retry delays: pure functions, no I/O.
+// The answer table as transitions, and the retry delays: pure functions, no I/O.
 import { describe, expect, test } from "vitest";
 import type { JobRow } from "../../db/queries/jobs.js";
 import { decide } from "../../src/relay/answer-table.js";
@@ -24,7 +24,7 @@ describe("decide", () => {
     const delays = [1, 2, 3].map((a) =>
       decide(row({ attempts: a }), { kind: "retry", httpStatus: 503, code: "x", message: "m" }, now, opts),
     );
-    expect(delays.map((d) => d.update.status)).toEqual(["retrying", "retrying", "retrying"]);
+    expect(delays.map((d) => d.transition)).toEqual(["retryLater", "retryLater", "retryLater"]);
     expect(delays[0]!.delayMs).toBeGreaterThanOrEqual(54_000);
     expect(delays[0]!.delayMs).toBeLessThanOrEqual(66_000);
     expect(delays[1]!.delayMs).toBeGreaterThanOrEqual(270_000);
@@ -35,8 +35,8 @@ describe("decide", () => {
       now,
       opts,
     );
-    expect(last.update).toMatchObject({ status: "failed", finished: true });
-    expect(last.update.errorMessage).toContain("after 4 attempts");
+    expect(last).toMatchObject({ transition: "fail", fields: { finished: true } });
+    expect(last.fields.errorMessage).toContain("after 4 attempts");
   });
 
   test("a rate limit waits Retry-After and gives the attempt back, until 20 waits or 24 h", () => {
@@ -48,7 +48,8 @@ describe("decide", () => {
     );
     expect(wait).toMatchObject({
       delayMs: 5_000,
-      update: { status: "retrying", refundAttempt: true, rateLimited: true },
+      transition: "waitRateLimit",
+      fields: { refundAttempt: true, rateLimited: true },
     });
     const tooMany = decide(
       row({ rateLimitedCount: 20 }),
@@ -56,24 +57,20 @@ describe("decide", () => {
       now,
       opts,
     );
-    expect(tooMany.update.status).toBe("failed");
+    expect(tooMany.transition).toBe("fail");
     const tooOld = decide(
       row({ createdAt: new Date(now.getTime() - 86_000_000) }),
       { kind: "rate_limited", httpStatus: 429, retryAfterMs: 3_600_000, message: "slow" },
       now,
       opts,
     );
-    expect(tooOld.update.status).toBe("failed");
+    expect(tooOld.transition).toBe("fail");
   });
 
   test("a permanent failure fails at once, on the first attempt", () => {
     expect(
-      decide(row(), { kind: "failed", httpStatus: 422, code: "token_revoked", message: "m" }, now, opts)
-        .update,
-    ).toMatchObject({
-      status: "failed",
-      errorCode: "token_revoked",
-    });
+      decide(row(), { kind: "failed", httpStatus: 422, code: "token_revoked", message: "m" }, now, opts),
+    ).toMatchObject({ transition: "fail", fields: { errorCode: "token_revoked" } });
   });
 });
 

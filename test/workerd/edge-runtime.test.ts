@@ -133,7 +133,7 @@ describe("URL-level fetch guard on Workers", () => {
   });
 });
 
-test("a worker without its Redis secrets answers /healthz, and 500 misconfigured (retried) naming them on jobs", async () => {
+test("a worker without its Redis secrets answers /healthz, and 503 naming them (retried) on jobs", async () => {
   const w = await builtWorker();
   const mf = new Miniflare({
     modules: true,
@@ -147,9 +147,9 @@ test("a worker without its Redis secrets answers /healthz, and 500 misconfigured
   try {
     expect((await mf.dispatchFetch(`${HANDLERS_URL}/healthz`)).status).toBe(200);
     const res = await mf.dispatchFetch(`${HANDLERS_URL}/scrape`, { method: "POST", body: "{}" });
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe("misconfigured");
+    expect(body.error.code).toBe("upstash_redis_unconfigured");
     expect(body.error.message).toContain("UPSTASH_REDIS_REST_URL");
   } finally {
     await mf.dispose();

@@ -2,10 +2,11 @@
 // error bodies `{error: {code, type, …}}` map to auth (190), throttles (4, 17, 32, 613) or retry (1, 2, 5xx);
 // usage headers on a success are reported as pressure. Docs: developers.facebook.com/docs/graph-api/guides/error-handling.
 import { PermanentError, RetryableError } from "../../kit/errors.js";
+import type { Platform } from "../../kit/platforms.js";
 import { graphThrottle, graphUsagePressure } from "../rate-limits.js";
 import { PlatformAuthError } from "./errors.js";
 import { failUnexpected, joinUrl, readJson, send } from "./http.js";
-import type { Platform, PlatformDeps } from "./types.js";
+import type { PlatformDeps } from "./types.js";
 
 interface GraphErrorBody {
   error?: { code?: number; error_subcode?: number; type?: string; message?: string };

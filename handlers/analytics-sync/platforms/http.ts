@@ -1,7 +1,8 @@
 // The one place platform clients send HTTP: network failures and 5xx become RetryableError (only this
 // job defers), other unexpected answers PermanentError. Error messages name the status, never a token.
 import { PermanentError, RetryableError } from "../../kit/errors.js";
-import type { Platform, PlatformDeps } from "./types.js";
+import type { Platform } from "../../kit/platforms.js";
+import type { PlatformDeps } from "./types.js";
 
 /** Per-request deadline for platform calls, in ms (the job's own timeout is 3 min). @default 30_000 */
 export const PLATFORM_REQUEST_TIMEOUT_MS = 30_000;

@@ -1,8 +1,10 @@
 // Platform → client factory (a lookup table, not a switch spread through the sync).
+
+import type { Platform } from "../../kit/platforms.js";
 import { facebookClient } from "./facebook.js";
 import { instagramClient } from "./instagram.js";
 import { linkedinClient } from "./linkedin.js";
-import type { Platform, PlatformClient, PlatformDeps } from "./types.js";
+import type { PlatformClient, PlatformDeps } from "./types.js";
 import { xClient } from "./x.js";
 
 const factories: Record<Platform, (deps: PlatformDeps) => PlatformClient> = {

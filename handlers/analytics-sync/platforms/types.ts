@@ -2,10 +2,8 @@
 // refresh grant, a token refresh. Clients throw the errors of ./errors.ts (auth, rate limit) or the kit's.
 import type { HandlerConfig } from "../../config.js";
 import type { Clock } from "../../kit/context.js";
+import type { Platform } from "../../kit/platforms.js";
 import type { PlatformRateLimitError } from "./errors.js";
-
-export const PLATFORMS = ["twitter", "linkedin", "facebook", "instagram"] as const;
-export type Platform = (typeof PLATFORMS)[number];
 
 /** One post's counters as the platform reports them; null = the platform does not report it. */
 export interface RawMetrics {

@@ -2,7 +2,7 @@
 // Another organization's item answers 404.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type ContentRow, getContent, listContent } from "../../../db/queries/content.js";
-import { PLATFORMS, type Platform } from "../../../handlers/content-generation/payload.js";
+import { PLATFORMS, type Platform } from "../../../handlers/kit/platforms.js";
 import { decodeCursor, page } from "../cursor.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";

@@ -5,7 +5,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import * as q from "../../../db/queries/context.js";
 import { newId } from "../../../handlers/kit/ids.js";
-import { urlBlockReason } from "../../../handlers/scrape/url-guard.js";
+import { urlBlockReason } from "../../../handlers/kit/net/url-guard.js";
 import { jobView } from "../../jobs/view.js";
 import { decodeCursor, page } from "../cursor.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
@@ -214,7 +214,7 @@ const routes = {
 
 export function registerContextSourceRoutes(
   app: OpenAPIHono<ApiEnv>,
-  deps: Pick<ApiDeps, "db" | "jobs" | "config">,
+  deps: Pick<ApiDeps, "db" | "jobs" | "config" | "catalog">,
 ): void {
   const found = async (orgId: string, id: string) => {
     const source = await q.getSource(deps.db, orgId, id);
@@ -280,13 +280,14 @@ export function registerContextSourceRoutes(
   app.openapi(routes.scrape, async (c) => {
     const orgId = c.get("orgId");
     const source = await found(orgId, c.req.valid("param").id);
+    const payload = { sourceId: source.id };
     const { job, created } = await deps.jobs.enqueue({
       orgId,
       userId: source.userId,
       type: "scrape",
-      payload: { sourceId: source.id },
+      payload,
       priority: deps.config.DEFAULT_PRIORITY,
-      dedupKey: `scrape:${source.id}`,
+      dedupKey: deps.catalog.get("scrape")?.dedupKey?.(payload),
       requestId: c.get("requestId"),
       rateLimited: true,
     });

@@ -12,8 +12,8 @@ import {
   type PostMetricRow,
   type PostRow,
 } from "../../../db/queries/analytics.js";
-import { PLATFORMS, type Platform } from "../../../handlers/analytics-sync/platforms/types.js";
 import { newId } from "../../../handlers/kit/ids.js";
+import { PLATFORMS, type Platform } from "../../../handlers/kit/platforms.js";
 import { decodeCursor, page } from "../cursor.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";

@@ -1,5 +1,5 @@
-// /admin/schedules (ADMIN_TOKEN): list the schedules, change one (cron, zone, enabled; validated for the
-// configured driver, then the driver is reconciled to the table), and run one now (a fan-out is queued).
+// /admin/schedules (ADMIN_TOKEN): list the schedules (with where each value came from and the last sync),
+// change one (validated for the configured driver, then reconciled), and run one now (a fan-out is queued).
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ScheduleRow } from "../../../db/queries/schedules.js";
 import { ScheduleControl } from "../../scheduler/control.js";
@@ -21,6 +21,17 @@ const ScheduleSchema = z
     skippedCount: z.number().int(),
     lastEnqueuedCount: z.number().int(),
     updatedAt: z.string().nullable(),
+    source: z.enum(["default", "api", "console"]).openapi({
+      description: "Where cron and enabled came from: seeded, the admin API/CLI, or the QStash console",
+    }),
+    lastSyncedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "When a reconcile last found table and driver agreeing" }),
+    syncError: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why the last sync was not done as asked (e.g. a console cron refused)" }),
   })
   .openapi("Schedule");
 
@@ -36,6 +47,9 @@ function scheduleView(s: ScheduleRow) {
     skippedCount: s.skippedCount,
     lastEnqueuedCount: s.lastEnqueuedCount,
     updatedAt: iso(s.updatedAt),
+    source: s.source,
+    lastSyncedAt: iso(s.lastSyncedAt),
+    syncError: s.syncError,
   };
 }
 
@@ -48,6 +62,7 @@ export function scheduleControl(deps: ApiDeps): ScheduleControl {
     control = new ScheduleControl({
       config: deps.config,
       db: deps.db,
+      catalog: deps.catalog,
       redis: deps.redis,
       prefix: deps.queues.prefix,
       log: deps.log,
@@ -73,7 +88,7 @@ const listRoute = createRoute({
 const putRoute = createRoute({
   method: "put",
   path: "/admin/schedules/{jobType}",
-  summary: "Change a schedule; the scheduler driver is reconciled to it at once",
+  summary: "Change a schedule; the scheduler driver is reconciled with it at once",
   description:
     "`cron`: 5 fields (6 with seconds only under SCHEDULER=bullmq). `timezone`: an IANA zone (kept when omitted). `enabled` is kept when omitted. `synced` is false when the driver (QStash) could not be reached; the change is saved and applied at the next reconcile.",
   security: [{ adminToken: [] }],

@@ -2,16 +2,18 @@
 // (AES-256-GCM, bound to the row) and never returned; PATCH with new tokens makes a needs_reauth account
 // active again. Another organization's account answers 404.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { deleteSocialAccount, getSocialAccount, listSocialAccounts } from "../../../db/queries/analytics.js";
-import { socialAccounts } from "../../../db/schema.js";
-import { createSocialAccount, publicAccount } from "../../../handlers/analytics-sync/accounts.js";
-import { PLATFORMS } from "../../../handlers/analytics-sync/platforms/types.js";
-import { createTokenCipher, type TokenCipher } from "../../../handlers/analytics-sync/token-crypto.js";
+import {
+  createSocialAccount,
+  createTokenCipher,
+  publicAccount,
+  updateSocialAccount,
+} from "../../../handlers/analytics-sync/public.js";
+import { PLATFORMS } from "../../../handlers/kit/platforms.js";
 import { decodeCursor, page } from "../cursor.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
-import { errorResponses, json, LimitSchema, listOf } from "../schemas.js";
+import { ErrorSchema, errorResponses, json, LimitSchema, listOf } from "../schemas.js";
 
 export type SocialAccountDeps = Pick<ApiDeps, "db" | "config">;
 
@@ -58,6 +60,7 @@ const PatchBody = z
   .openapi("UpdateSocialAccount");
 
 const Envelope = z.object({ socialAccount: SocialAccountSchema });
+const Unconfigured = "`token_encryption_unconfigured`: TOKEN_ENCRYPTION_KEYS is not set on this service";
 const IdParam = z.object({ id: z.string().min(1) });
 
 const createRoute_ = createRoute({
@@ -69,6 +72,7 @@ const createRoute_ = createRoute({
     201: json(Envelope, "Connected"),
     ...errorResponses,
     409: json(z.object({}), "This account is already connected in the organization"),
+    503: json(ErrorSchema, Unconfigured),
   },
 });
 const listRoute = createRoute({
@@ -103,7 +107,7 @@ const patchRoute = createRoute({
     params: IdParam,
     body: { content: { "application/json": { schema: PatchBody } }, required: true },
   },
-  responses: { 200: json(Envelope, "Updated"), ...errorResponses },
+  responses: { 200: json(Envelope, "Updated"), ...errorResponses, 503: json(ErrorSchema, Unconfigured) },
 });
 const deleteRoute = createRoute({
   method: "delete",
@@ -112,18 +116,6 @@ const deleteRoute = createRoute({
   request: { params: IdParam },
   responses: { 204: { description: "Deleted" }, ...errorResponses },
 });
-
-function cipherOf(deps: SocialAccountDeps): TokenCipher {
-  try {
-    return createTokenCipher(deps.config.TOKEN_ENCRYPTION_KEYS);
-  } catch {
-    throw new ApiError(
-      500,
-      "token_encryption_unconfigured",
-      "TOKEN_ENCRYPTION_KEYS is not configured on this service",
-    );
-  }
-}
 
 function isUniqueViolation(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
@@ -135,9 +127,8 @@ function isUniqueViolation(err: unknown): boolean {
 export function registerSocialAccountRoutes(app: OpenAPIHono<ApiEnv>, deps: SocialAccountDeps): void {
   app.openapi(createRoute_, async (c) => {
     const body = c.req.valid("json");
-    const cipher = cipherOf(deps);
     try {
-      const row = await createSocialAccount(deps.db, cipher, {
+      const row = await createSocialAccount(deps.db, createTokenCipher(deps.config.TOKEN_ENCRYPTION_KEYS), {
         orgId: c.get("orgId"),
         userId: body.userId,
         platform: body.platform,
@@ -179,33 +170,24 @@ export function registerSocialAccountRoutes(app: OpenAPIHono<ApiEnv>, deps: Soci
   });
 
   app.openapi(patchRoute, async (c) => {
-    const orgId = c.get("orgId");
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    const row = await getSocialAccount(deps.db, orgId, id);
-    if (!row) throw ApiError.notFound("social account");
-    const set: Partial<typeof socialAccounts.$inferInsert> = { updatedAt: new Date() };
-    const newTokens = body.accessToken !== undefined || typeof body.refreshToken === "string";
-    if (newTokens) {
-      const cipher = cipherOf(deps);
-      if (body.accessToken !== undefined) set.accessTokenEnc = await cipher.encrypt(id, body.accessToken);
-      if (body.refreshToken !== undefined) {
-        set.refreshTokenEnc = body.refreshToken === null ? null : await cipher.encrypt(id, body.refreshToken);
-      }
-      // The user reconnected: syncs resume.
-      Object.assign(set, { status: "active", lastError: null });
-    } else if (body.refreshToken === null) {
-      set.refreshTokenEnc = null;
-    }
-    if (body.expiresAt !== undefined)
-      set.expiresAt = body.expiresAt === null ? null : new Date(body.expiresAt);
-    if (body.displayName !== undefined) set.displayName = body.displayName;
-    const [updated] = await deps.db
-      .update(socialAccounts)
-      .set(set)
-      .where(eq(socialAccounts.id, id))
-      .returning();
-    return c.json({ socialAccount: publicAccount(updated!) }, 200);
+    if (!(await getSocialAccount(deps.db, c.get("orgId"), id))) throw ApiError.notFound("social account");
+    // The user reconnected: new tokens make a needs_reauth account active again, so syncs resume.
+    const updated = await updateSocialAccount(
+      deps.db,
+      createTokenCipher(deps.config.TOKEN_ENCRYPTION_KEYS),
+      id,
+      {
+        accessToken: body.accessToken,
+        refreshToken: body.refreshToken,
+        expiresAt: body.expiresAt == null ? body.expiresAt : new Date(body.expiresAt),
+        displayName: body.displayName,
+      },
+      { now: new Date(), reconnected: true },
+    );
+    if (!updated) throw ApiError.notFound("social account");
+    return c.json({ socialAccount: publicAccount(updated) }, 200);
   });
 
   app.openapi(deleteRoute, async (c) => {

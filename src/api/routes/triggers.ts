@@ -2,7 +2,11 @@
 // Verifies the signature against `${PUBLIC_URL}/triggers/<type>` (current then next key; a replayed jti is
 // refused), treats a redelivered Upstash-Message-Id as already done, then queues the type's fan-out.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { isErrorNamed, type SignatureRejectedError } from "../../../handlers/kit/errors.js";
+import {
+  isErrorNamed,
+  MissingSettingError,
+  type SignatureRejectedError,
+} from "../../../handlers/kit/errors.js";
 import { verifySignature } from "../../../handlers/kit/signature.js";
 import { ioredisKv } from "../../runtime/kv.js";
 import { triggerUrl } from "../../scheduler/qstash-driver.js";
@@ -42,7 +46,10 @@ export function registerTriggerRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): 
     const { jobType } = c.req.valid("param");
     const { PUBLIC_URL, QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY } = deps.config;
     if (!PUBLIC_URL || !QSTASH_CURRENT_SIGNING_KEY || !QSTASH_NEXT_SIGNING_KEY)
-      throw new ApiError(503, "not_configured", "triggers need PUBLIC_URL and the QStash signing keys");
+      throw new MissingSettingError(
+        "triggers_unconfigured",
+        "triggers need PUBLIC_URL, QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY",
+      );
     const body = await c.req.text();
     try {
       await verifySignature({

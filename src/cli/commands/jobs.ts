@@ -1,14 +1,12 @@
 // CLI: list, show, retry and cancel jobs across organizations, and retry every failed job of a type since
-// a time. Retry and cancel go through JobsService, the same code the API runs.
+// a time. Retry and cancel go through JobsService and the lifecycle, the same code the API runs.
 import { getJob, type JobRow, listJobs, listRuns } from "../../../db/queries/jobs.js";
 import { failedJobsSince } from "../../../db/queries/operator.js";
-import type { JobStatus } from "../../../db/schema.js";
+import { JOB_STATUSES, type JobStatus } from "../../../db/schema.js";
 import { jobView, runView } from "../../jobs/view.js";
 import { CliError } from "../context.js";
 import { block, parseSince, table } from "../format.js";
 import type { Command } from "./types.js";
-
-const STATUSES: JobStatus[] = ["queued", "active", "retrying", "completed", "failed", "cancelled"];
 
 async function mustGet(ctx: Parameters<Command["run"]>[0], id: string | undefined): Promise<JobRow> {
   if (!id) throw new CliError("a job id (job_...) is required", 2);
@@ -24,8 +22,8 @@ export const jobCommands: Record<string, Command> = {
     usage: "jobs:list [--status <status>] [--type <type>] [--org <orgId>] [--user <userId>] [--limit <n>]",
     summary: "List jobs, newest first (default limit 50)",
     async run(ctx, { values }) {
-      if (values.status && !STATUSES.includes(values.status as JobStatus))
-        throw new CliError(`--status must be one of ${STATUSES.join(", ")}`, 2);
+      if (values.status && !(JOB_STATUSES as readonly string[]).includes(values.status))
+        throw new CliError(`--status must be one of ${JOB_STATUSES.join(", ")}`, 2);
       const limit = Number(values.limit ?? 50);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
         throw new CliError("--limit must be 1..1000", 2);
@@ -93,7 +91,7 @@ export const jobCommands: Record<string, Command> = {
     summary: "Queue a failed or cancelled job again with fresh attempts",
     async run(ctx, { positionals }) {
       const job = await mustGet(ctx, positionals[0]);
-      const row = await (await ctx.jobs()).retry(job.orgId, job.id);
+      const row = await (await ctx.jobs()).retry(job.orgId, job.id, "cli");
       return { data: { job: withOrg(row) }, text: `${row.id} is ${row.status} again (was ${job.status})` };
     },
   },
@@ -102,7 +100,7 @@ export const jobCommands: Record<string, Command> = {
     summary: "Cancel a queued, retrying or running job (a running call is aborted)",
     async run(ctx, { positionals }) {
       const job = await mustGet(ctx, positionals[0]);
-      const row = await (await ctx.jobs()).cancel(job.orgId, job.id);
+      const row = await (await ctx.jobs()).cancel(job.orgId, job.id, 10_000, "cli");
       return { data: { job: withOrg(row) }, text: `${row.id} is ${row.status} (was ${job.status})` };
     },
   },
@@ -121,7 +119,7 @@ export const jobCommands: Record<string, Command> = {
       if (!values["dry-run"]) {
         for (const job of failed) {
           try {
-            await (await ctx.jobs()).retry(job.orgId, job.id);
+            await (await ctx.jobs()).retry(job.orgId, job.id, "cli");
             retried.push(job.id);
           } catch (err) {
             errors.push({ id: job.id, error: (err as Error).message });

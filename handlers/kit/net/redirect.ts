@@ -1,7 +1,7 @@
 // One redirect hop, as both fetch guards (Node's guarded-fetch, the edge's edge-fetch) follow redirects by
 // hand so each hop can be checked: at most 5 hops, http/https only, and the Fetch spec's rewrites (303, and
 // 301/302 after a POST, become a GET without a body; credentials are not sent to another origin).
-import { PermanentError } from "../kit/errors.js";
+import { PermanentError } from "../errors.js";
 
 export const MAX_REDIRECTS = 5;
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);

@@ -1,6 +1,7 @@
-// Which IP addresses a scrape may reach: public unicast only. Private, loopback, link-local (incl. the
-// 169.254.169.254 cloud metadata), CGNAT, multicast, unspecified, reserved and IPv4-embedding IPv6 ranges
-// are refused. Edge-safe (ipaddr.js is plain JS); used by the URL guard and Node's guarded fetch.
+// Which IP addresses an outbound fetch of a user-supplied URL may reach: public unicast only. Private,
+// loopback, link-local (incl. the 169.254.169.254 cloud metadata), CGNAT, multicast, unspecified, reserved
+// and IPv4-embedding IPv6 ranges are refused. Edge-safe (ipaddr.js is plain JS); used by the URL guard and
+// Node's guarded fetch.
 import ipaddr from "ipaddr.js";
 
 /** The range name that makes `ip` blocked (e.g. "loopback", "private"), or null when it is public unicast. */

@@ -1,7 +1,7 @@
 // URL-level checks before any user-supplied URL is fetched (both runtimes): http/https only, no
 // credentials, and no literal private address in any spelling (WHATWG URL parsing normalises decimal,
 // octal and hex IPv4 forms; IPv4-mapped IPv6 is unwrapped). Names are checked on Node at connect time.
-import { PermanentError } from "../kit/errors.js";
+import { PermanentError } from "../errors.js";
 import { blockedRange, isIpLiteral } from "./ip-policy.js";
 
 export interface UrlGuardOptions {
