@@ -173,6 +173,8 @@ export const contextSources = pgTable(
     userId: text("user_id").notNull(),
     kind: text("kind").$type<"website" | "rss">().notNull(),
     url: text("url").notNull(),
+    /** Websites only: `page` scrapes the one page at `url`; `site` crawls the site from its sitemaps. */
+    scope: text("scope").$type<"page" | "site">().notNull().default("page"),
     name: text("name"),
     enabled: boolean("enabled").notNull().default(true),
     health: text("health").$type<"healthy" | "unhealthy">().notNull().default("healthy"),
@@ -185,10 +187,41 @@ export const contextSources = pgTable(
     etag: text("etag"),
     lastModified: text("last_modified"),
     lastScrapedAt: ts("last_scraped_at"),
+    /** Site scope: page URLs the last discovery found (sitemaps and the start page's links). */
+    pagesKnown: integer("pages_known").notNull().default(0),
+    /** Site scope: pages fetched at least once and not gone. */
+    pagesScraped: integer("pages_scraped").notNull().default(0),
+    /** Site scope: when the last crawl round ended. */
+    lastCrawlAt: ts("last_crawl_at"),
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
   (t) => [index("context_sources_user").on(t.orgId, t.userId)],
+);
+
+/** The pages of a `site` source: the crawl's persisted state (what was fetched, its validators, gone pages). */
+export const sitePages = pgTable(
+  "site_pages",
+  {
+    sourceId: text("source_id")
+      .notNull()
+      .references(() => contextSources.id, { onDelete: "cascade" }),
+    /** The page URL as discovered (sitemap `loc` or link), without fragment. */
+    url: text("url").notNull(),
+    /** How it was found: `start` (the source URL), `sitemap` or `link` (from the start page). */
+    via: text("via").$type<"start" | "sitemap" | "link">().notNull(),
+    /** The sitemap `lastmod` of the stored fetch (a newer one in the sitemap means re-fetch first). */
+    fetchedLastmod: ts("fetched_lastmod"),
+    /** The context item this page fills (its canonical URL). */
+    itemKey: text("item_key"),
+    etag: text("etag"),
+    lastModified: text("last_modified"),
+    fetchedAt: ts("fetched_at"),
+    /** Set when the page left the site (not in the sitemaps or links any more, or 404/410); cleared when back. */
+    goneAt: ts("gone_at"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.sourceId, t.url] })],
 );
 
 export const contextItems = pgTable(
@@ -206,6 +239,10 @@ export const contextItems = pgTable(
     description: text("description"),
     text: text("text").notNull(),
     publishedAt: ts("published_at"),
+    /** BCP 47 tag from `<html lang>` or `og:locale`, when the page declares one. */
+    language: text("language"),
+    /** Set when the page left its site: kept, but not listed or used as context. */
+    goneAt: ts("gone_at"),
     contentHash: text("content_hash").notNull(),
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),

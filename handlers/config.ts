@@ -80,6 +80,8 @@ export const handlerConfigShape = {
   SCRAPER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Idle (no bytes) timeout of one fetch in ms. @default 10_000 */
   SCRAPER_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Pages one scrape of a `site` source fetches at most (new and recently modified first). @default 25 */
+  SCRAPER_MAX_PAGES: z.coerce.number().int().positive().max(1000).default(25),
   /** Postgres connection string. On Workers: Neon's (the serverless driver). On Node: see src/config.ts. */
   DATABASE_URL: z.preprocess(
     (v) => (v === "" ? undefined : v),

@@ -1,6 +1,6 @@
 // Context sources and items (the context library scrapes fill), always scoped to an organization.
 // Items are searched with Postgres full-text search on the generated `search` column.
-import { and, desc, eq, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "../client.js";
 import { contextItems, contextSources } from "../schema.js";
@@ -73,7 +73,12 @@ export async function listItems(
   db: Db,
   f: { orgId: string; userId?: string; sourceId?: string; q?: string; limit: number; cursor?: Cursor },
 ): Promise<ContextItemRow[]> {
-  const conds: Array<SQL | undefined> = [eq(contextItems.orgId, f.orgId), before(contextItems, f.cursor)];
+  // Items of pages gone from their site are kept but not listed.
+  const conds: Array<SQL | undefined> = [
+    eq(contextItems.orgId, f.orgId),
+    isNull(contextItems.goneAt),
+    before(contextItems, f.cursor),
+  ];
   if (f.userId) conds.push(eq(contextItems.userId, f.userId));
   if (f.sourceId) conds.push(eq(contextItems.sourceId, f.sourceId));
   if (f.q) conds.push(sql`${contextItems.search} @@ websearch_to_tsquery('english', ${f.q})`);

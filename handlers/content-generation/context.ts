@@ -1,6 +1,6 @@
 // What the prompt knows about the user: their most relevant context items for the topic (Postgres full-text
 // search over the library the scrapers fill) and their brand insights (analytics), trimmed to a token budget.
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { contextItems, insights } from "../../db/schema.js";
 
@@ -78,6 +78,7 @@ export async function findRelevantItems(
       and(
         eq(contextItems.orgId, opts.orgId),
         eq(contextItems.userId, opts.userId),
+        isNull(contextItems.goneAt),
         opts.sourceIds?.length ? inArray(contextItems.sourceId, [...opts.sourceIds]) : undefined,
         sql`${contextItems.search} @@ ${any}`,
       ),

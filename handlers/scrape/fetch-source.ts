@@ -1,5 +1,5 @@
-// Fetches a source's URL for a scrape: URL checks on every hop (at most 5 redirects, http/https only),
-// a conditional GET with the stored ETag / Last-Modified, a total deadline, and the body capped.
+// Fetches a source's URL for a scrape: URL checks (and the caller's robots check) on every hop (at most 5
+// redirects, http/https only), a conditional GET with the stored ETag / Last-Modified, a total deadline, and the body capped.
 // Classifies failures: network, timeout, 5xx, 408, 429 → RetryableError; 404, 410, other 4xx → PermanentError.
 import type { HandlerContext } from "../kit/context.js";
 import { isErrorNamed, PermanentError, RetryableError } from "../kit/errors.js";
@@ -9,7 +9,7 @@ import { decodeBody, readBodyCapped } from "./read-body.js";
 export const MAX_REDIRECTS = 5;
 
 export type FetchOutcome =
-  | { notModified: true; etag: string | null; lastModified: string | null }
+  | { notModified: true; url: string; etag: string | null; lastModified: string | null }
   | {
       notModified: false;
       /** The final URL after redirects. */
@@ -30,7 +30,8 @@ function classifyStatus(status: number, url: string): Error {
   return new PermanentError("source_refused", `${url} answered ${status}`);
 }
 
-function classifyThrown(err: unknown, url: string, deadline: AbortSignal, timeoutMs: number): Error {
+/** Normalises a fetch or body-read failure to the kit's errors (a deadline hit → `fetch_timeout`). */
+export function classifyThrown(err: unknown, url: string, deadline: AbortSignal, timeoutMs: number): Error {
   if (isErrorNamed(err, "PermanentError") || isErrorNamed(err, "RetryableError")) return err as Error;
   if (deadline.aborted)
     return new RetryableError("fetch_timeout", `${url} did not answer within ${timeoutMs} ms`);
@@ -39,11 +40,25 @@ function classifyThrown(err: unknown, url: string, deadline: AbortSignal, timeou
   return new RetryableError("network", `could not fetch ${url}: ${e.message}${cause}`, { cause: err });
 }
 
-export async function fetchSource(
+export interface OpenOptions {
+  accept: string;
+  etag?: string | null;
+  lastModified?: string | null;
+  /** Called before every request, the first and each redirect hop (robots.txt, Crawl-delay); may throw. */
+  beforeRequest?: (url: URL) => Promise<void>;
+}
+
+/** A 2xx answer whose body is not read yet (the caller streams or reads it), or a 304. */
+export type OpenOutcome =
+  | { notModified: true; url: string; etag: string | null; lastModified: string | null }
+  | { notModified: false; url: string; response: Response; deadline: AbortSignal };
+
+/** Requests `sourceUrl`, following redirects by hand; non-2xx answers (but 304) throw classified errors. */
+export async function openUrl(
   ctx: HandlerContext,
   sourceUrl: string,
-  opts: { etag: string | null; lastModified: string | null; accept: string },
-): Promise<FetchOutcome> {
+  opts: OpenOptions,
+): Promise<OpenOutcome> {
   const cfg = ctx.config;
   const guard = { allowPrivate: cfg.SCRAPER_ALLOW_PRIVATE_NETWORKS };
   const deadline = AbortSignal.timeout(cfg.SCRAPER_TIMEOUT_MS);
@@ -53,6 +68,7 @@ export async function fetchSource(
 
   let url = assertUrlAllowed(sourceUrl, guard);
   for (let hop = 0; ; hop++) {
+    await opts.beforeRequest?.(url);
     try {
       const res = await ctx.fetch(url.href, { headers, redirect: "manual", signal: deadline });
       const location = res.headers.get("location");
@@ -73,6 +89,7 @@ export async function fetchSource(
         await res.body?.cancel().catch(() => {});
         return {
           notModified: true,
+          url: url.href,
           etag: res.headers.get("etag"),
           lastModified: res.headers.get("last-modified"),
         };
@@ -81,18 +98,35 @@ export async function fetchSource(
         await res.body?.cancel().catch(() => {});
         throw classifyStatus(res.status, url.href);
       }
-      const contentType = res.headers.get("content-type");
-      const bytes = await readBodyCapped(res, cfg.SCRAPER_MAX_BYTES, url.href);
-      return {
-        notModified: false,
-        url: url.href,
-        contentType,
-        body: decodeBody(bytes, contentType),
-        etag: res.headers.get("etag"),
-        lastModified: res.headers.get("last-modified"),
-      };
+      return { notModified: false, url: url.href, response: res, deadline };
     } catch (err) {
       throw classifyThrown(err, url.href, deadline, cfg.SCRAPER_TIMEOUT_MS);
     }
   }
+}
+
+/** openUrl, then the whole body read (capped at SCRAPER_MAX_BYTES) and decoded. */
+export async function fetchSource(
+  ctx: HandlerContext,
+  sourceUrl: string,
+  opts: OpenOptions,
+): Promise<FetchOutcome> {
+  const opened = await openUrl(ctx, sourceUrl, opts);
+  if (opened.notModified) return opened;
+  const res = opened.response;
+  const contentType = res.headers.get("content-type");
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBodyCapped(res, ctx.config.SCRAPER_MAX_BYTES, opened.url);
+  } catch (err) {
+    throw classifyThrown(err, opened.url, opened.deadline, ctx.config.SCRAPER_TIMEOUT_MS);
+  }
+  return {
+    notModified: false,
+    url: opened.url,
+    contentType,
+    body: decodeBody(bytes, contentType),
+    etag: res.headers.get("etag"),
+    lastModified: res.headers.get("last-modified"),
+  };
 }

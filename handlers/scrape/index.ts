@@ -1,10 +1,10 @@
 // Job type `scrape` — POST /scrape, payload {sourceId}, timeout 2 min. Scrapes one context source (a web
-// page or an RSS/Atom/RDF feed) into context_items. Idempotent: items are keyed by (source, key) and
+// page, a whole site from its sitemaps, or an RSS/Atom/RDF feed) into context_items, honouring robots.txt. Idempotent: items are keyed by (source, key) and
 // unchanged content writes nothing. Answers 200 with counts; 503 for network/5xx/429/timeouts (retried);
-// 422 for 404/410, blocked URLs, non-HTML or non-feed bodies. onFailed counts the source's failures.
+// 422 for 404/410, blocked URLs, robots_disallowed, non-HTML or non-feed bodies. onFailed counts the source's failures.
 import { z } from "zod";
 import { defineJobType } from "../kit/define.js";
-import { runScrape } from "./run-scrape.js";
+import { runScrape, SCRAPE_TIMEOUT_MS } from "./run-scrape.js";
 import { scrapeDedupKey, scrapeSchedule } from "./schedule.js";
 import { recordScrapeFailure } from "./source-health.js";
 
@@ -14,7 +14,7 @@ export type ScrapePayload = z.infer<typeof scrapePayload>;
 export const scrapeJob = defineJobType<ScrapePayload>({
   type: "scrape",
   payload: scrapePayload,
-  timeoutMs: 120_000,
+  timeoutMs: SCRAPE_TIMEOUT_MS,
   run: runScrape,
   dedupKey: scrapeDedupKey,
   schedule: scrapeSchedule,

@@ -1,16 +1,23 @@
-// One scrape of one source: conditional fetch, then a website page → one item (keyed by canonical
-// URL, rewritten only when its content hash changed), or a feed → one item per entry not yet stored.
+// One scrape of one source. robots.txt and Crawl-delay apply to every request (and redirect hop). A
+// website page (scope `page`) → one item keyed by canonical URL, rewritten only when its content changed;
+// a site (scope `site`) → crawlSite; a feed → one item per entry not yet stored.
 import { and, eq } from "drizzle-orm";
 import { contextSources } from "../../db/schema.js";
 import type { HandlerContext, JobEnvelope } from "../kit/context.js";
 import { PermanentError } from "../kit/errors.js";
-import { extractPage } from "./extract/extract-page.js";
+import { politeRequest } from "./crawl-delay.js";
+import { type CrawlResult, crawlSite } from "./crawl-site.js";
 import { fetchSource } from "./fetch-source.js";
-import { looksLikeHtml, parseFeed } from "./parse-feed.js";
+import { parseFeed } from "./parse-feed.js";
+import { RobotsRules } from "./robots.js";
 import { markScrapeSuccess } from "./source-health.js";
 import { insertEntries, upsertPage } from "./store-items.js";
+import { fetchWebsitePage } from "./website-page.js";
 
-export interface ScrapeResult {
+/** The scrape job's timeout. @default 120_000 ms */
+export const SCRAPE_TIMEOUT_MS = 120_000;
+
+export interface ScrapeResult extends Partial<CrawlResult> {
   sourceId: string;
   status: "scraped" | "not_modified" | "disabled";
   newItems: number;
@@ -18,21 +25,20 @@ export interface ScrapeResult {
   unchangedItems: number;
 }
 
-const ACCEPT = {
-  website: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-  rss: "application/rss+xml,application/atom+xml,application/rdf+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.1",
-};
+const ACCEPT_FEED =
+  "application/rss+xml,application/atom+xml,application/rdf+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.1";
 
-function isHtml(contentType: string | null, body: string): boolean {
-  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type === "text/html" || type === "application/xhtml+xml") return true;
-  return (!type || type === "application/octet-stream" || type === "text/plain") && looksLikeHtml(body);
+/** Epoch ms after which a scrape starts no new request: the last one still ends inside the job's timeout. */
+function scrapeDeadline(ctx: HandlerContext, startedAt: number): number {
+  const margin = ctx.config.SCRAPER_TIMEOUT_MS + 10_000;
+  return startedAt + Math.max(SCRAPE_TIMEOUT_MS / 4, SCRAPE_TIMEOUT_MS - margin);
 }
 
 export async function runScrape(
   ctx: HandlerContext,
   job: JobEnvelope<{ sourceId: string }>,
 ): Promise<ScrapeResult> {
+  const deadline = scrapeDeadline(ctx, Date.now());
   const { sourceId } = job.payload;
   const [source] = await ctx.db
     .select()
@@ -47,28 +53,24 @@ export async function runScrape(
     unchangedItems: 0,
   };
   if (!source.enabled) return { ...result, status: "disabled" };
-
-  const fetched = await fetchSource(ctx, source.url, {
-    etag: source.etag,
-    lastModified: source.lastModified,
-    accept: ACCEPT[source.kind],
-  });
   const owner = { orgId: source.orgId, userId: source.userId, sourceId };
+  if (source.kind === "website" && source.scope === "site") {
+    return { ...result, ...(await crawlSite(ctx, owner, source.url, deadline)) };
+  }
+
+  const beforeRequest = politeRequest(ctx, new RobotsRules(ctx), deadline);
+  const validators = { etag: source.etag, lastModified: source.lastModified, beforeRequest };
+  const fetched =
+    source.kind === "website"
+      ? await fetchWebsitePage(ctx, source.url, validators)
+      : await fetchSource(ctx, source.url, { ...validators, accept: ACCEPT_FEED });
   if (fetched.notModified) {
     await markScrapeSuccess(ctx.db, sourceId, ctx.clock.now(), { ...fetched, newItems: 0 });
     return { ...result, status: "not_modified" };
   }
   const now = ctx.clock.now();
-  if (source.kind === "website") {
-    if (!isHtml(fetched.contentType, fetched.body)) {
-      throw new PermanentError(
-        "not_html",
-        `${fetched.url} is ${fetched.contentType ?? "of no declared type"}, not an HTML page`,
-      );
-    }
-    const page = extractPage(fetched.body, fetched.url);
-    const key = page.canonicalUrl ?? fetched.url;
-    const outcome = await upsertPage(ctx.db, owner, { ...page, key, url: key }, now);
+  if ("item" in fetched) {
+    const outcome = await upsertPage(ctx.db, owner, fetched.item, now);
     if (outcome === "new") result.newItems = 1;
     else if (outcome === "changed") result.changedItems = 1;
     else result.unchangedItems = 1;

@@ -31,7 +31,7 @@ export async function markScrapeSuccess(
         ? sql`coalesce(${opts.lastModified}, ${cs.lastModified})`
         : opts.lastModified,
       lastItemAt: opts.newItems > 0 ? now : sql`${cs.lastItemAt}`,
-      itemCount: sql`(select count(*)::int from ${contextItems} where ${contextItems.sourceId} = ${sourceId})`,
+      itemCount: sql`(select count(*)::int from ${contextItems} where ${contextItems.sourceId} = ${sourceId} and ${contextItems.goneAt} is null)`,
       updatedAt: now,
     })
     .where(eq(cs.id, sourceId));

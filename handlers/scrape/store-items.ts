@@ -1,5 +1,5 @@
 // Writes context items idempotently, keyed by (source_id, item_key): a website page is upserted and
-// only rewritten when its content hash changed; feed entries already stored are skipped.
+// only rewritten when its content hash or language changed (or it was gone); feed entries already stored are skipped.
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { contextItems } from "../../db/schema.js";
@@ -12,6 +12,8 @@ export interface ItemInput {
   description: string | null;
   text: string;
   publishedAt: Date | null;
+  /** BCP 47 tag the page declares (`<html lang>`, `og:locale`). */
+  language?: string | null;
 }
 
 export interface Owner {
@@ -38,6 +40,7 @@ async function rows(owner: Owner, items: ItemInput[], now: Date) {
       description: item.description,
       text: item.text,
       publishedAt: item.publishedAt,
+      language: item.language ?? null,
       contentHash: await contentHash(item),
       createdAt: now,
       updatedAt: now,
@@ -64,10 +67,13 @@ export async function upsertPage(
         description: sql`excluded.description`,
         text: sql`excluded.text`,
         publishedAt: sql`excluded.published_at`,
+        language: sql`excluded.language`,
         contentHash: sql`excluded.content_hash`,
+        goneAt: null,
         updatedAt: now,
       },
-      setWhere: sql`${contextItems.contentHash} <> excluded.content_hash`,
+      // Rewritten only when something changed, or to bring back a page that had left its site.
+      setWhere: sql`${contextItems.contentHash} <> excluded.content_hash or ${contextItems.language} is distinct from excluded.language or ${contextItems.goneAt} is not null`,
     })
     .returning({ inserted: sql<boolean>`(xmax = 0)` });
   if (!out.length) return "unchanged";

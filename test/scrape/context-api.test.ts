@@ -12,6 +12,7 @@ import { createLogger } from "../../src/logger.js";
 import { eventually } from "../helpers/eventually.js";
 import { jobOf, startTestService, type TestService } from "../helpers/service.js";
 import { type FakeSite, html, startFakeSite } from "./fake-site.js";
+import { articlePage } from "./fake-sitemaps.js";
 import { rss2 } from "./feeds.js";
 
 let t: TestService;
@@ -20,6 +21,7 @@ let api: OpenAPIHono<ApiEnv>;
 
 beforeAll(async () => {
   site = await startFakeSite();
+  site.route("/robots.txt", html("User-agent: *\nDisallow: /private\n", { "content-type": "text/plain" }));
   t = await startTestService({
     catalog: createCatalog([scrapeJob]),
     env: { SCRAPER_ALLOW_PRIVATE_NETWORKS: "true" },
@@ -147,6 +149,69 @@ describe("context sources API", () => {
     const c = await call("POST", `/v1/context-sources/${body!.source.id}/scrape`);
     expect(c.status).toBe(202);
     expect(c.body!.job.id).not.toBe(a.body!.job.id);
+  });
+
+  it("crawls a site source and shows pagesKnown, pagesScraped, lastCrawlAt and each item's language", async () => {
+    site.route("/site/", html(articlePage("home", ["/site/a", "/site/b"])));
+    site.route("/site/a", html(articlePage("a")));
+    site.route("/site/b", html(articlePage("b")));
+    const created = await call("POST", "/v1/context-sources", {
+      userId: "u1",
+      kind: "website",
+      url: `${site.url}/site/`,
+      scope: "site",
+    });
+    expect(created.status).toBe(201);
+    expect(created.body!.source).toMatchObject({
+      scope: "site",
+      pagesKnown: 0,
+      pagesScraped: 0,
+      lastCrawlAt: null,
+    });
+    const id = created.body!.source.id;
+    const run = await call("POST", `/v1/context-sources/${id}/scrape`);
+    await eventually(async () => (await jobOf(t, run.body!.job.id)).status === "completed");
+    const got = (await call("GET", `/v1/context-sources/${id}`)).body!.source;
+    expect(got).toMatchObject({ pagesKnown: 3, pagesScraped: 3, itemCount: 3 });
+    expect(got.lastCrawlAt).toEqual(expect.any(String));
+    const items = (await call("GET", `/v1/context-items?sourceId=${id}`)).body!.items;
+    expect(items.map((i: { language: string }) => i.language)).toEqual(["en", "en", "en"]);
+
+    const page = await call("POST", "/v1/context-sources", {
+      userId: "u1",
+      kind: "website",
+      url: `${site.url}/site/a`,
+    });
+    expect(page.body!.source.scope).toBe("page");
+    const feed = await call("POST", "/v1/context-sources", {
+      userId: "u1",
+      kind: "rss",
+      url: `${site.url}/feed.xml`,
+      scope: "site",
+    });
+    expect(feed.status).toBe(400);
+    expect(feed.body!.error.fields.map((f: { path: string }) => f.path)).toEqual(["scope"]);
+  });
+
+  it("fails a scrape of a start URL robots.txt disallows at once, and the source's lastError says so", async () => {
+    site.route("/private/plan", html(articlePage("plan")));
+    const { body } = await call("POST", "/v1/context-sources", {
+      userId: "u1",
+      kind: "website",
+      url: `${site.url}/private/plan`,
+    });
+    const run = await call("POST", `/v1/context-sources/${body!.source.id}/scrape`);
+    const job = await eventually(async () => {
+      const j = await jobOf(t, run.body!.job.id);
+      return j.status === "failed" ? j : null;
+    });
+    expect(job.attempts).toBe(1);
+    const source = await eventually(async () => {
+      const s = (await call("GET", `/v1/context-sources/${body!.source.id}`)).body!.source;
+      return s.lastError ? s : null;
+    });
+    expect(source.lastError).toMatch(/^robots_disallowed: /);
+    expect(site.requests.map((r) => r.path)).not.toContain("/private/plan");
   });
 
   it("validates input, patches, deletes, and hides other organizations' sources", async () => {

@@ -11,16 +11,19 @@ export interface FakeSite {
   connections: number;
   requests: Array<{ method: string; path: string; headers: http.IncomingHttpHeaders }>;
   route(path: string, handler: Route): void;
+  /** Answers every path no route matches (default: 404). */
+  fallback(handler: Route | null): void;
   close(): Promise<void>;
 }
 
 export async function startFakeSite(routes: Record<string, Route> = {}): Promise<FakeSite> {
   const table = new Map(Object.entries(routes));
+  let fallback: Route | null = null;
   const site = { connections: 0, requests: [] } as unknown as FakeSite;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     site.requests.push({ method: req.method ?? "GET", path, headers: req.headers });
-    const handler = table.get(path);
+    const handler = table.get(path) ?? fallback;
     if (!handler) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
@@ -36,6 +39,9 @@ export async function startFakeSite(routes: Record<string, Route> = {}): Promise
     url: `http://127.0.0.1:${port}`,
     port,
     route: (path: string, handler: Route) => table.set(path, handler),
+    fallback: (handler: Route | null) => {
+      fallback = handler;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -29,7 +29,7 @@ export interface Harness {
     env?: Record<string, string>,
     opts?: AppOptions,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
-  addSource(kind: "website" | "rss", url: string, name?: string): Promise<string>;
+  addSource(kind: "website" | "rss", url: string, name?: string, scope?: "page" | "site"): Promise<string>;
   source(id: string): Promise<typeof contextSources.$inferSelect>;
   items(sourceId: string): Promise<Array<typeof contextItems.$inferSelect>>;
   notifications(): Promise<Array<typeof notifications.$inferSelect>>;
@@ -108,9 +108,9 @@ export async function createHarness(): Promise<Harness> {
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
-    async addSource(kind, url, name) {
+    async addSource(kind, url, name, scope = "page") {
       const id = newId("src");
-      await db.db.insert(contextSources).values({ id, orgId, userId, kind, url, name });
+      await db.db.insert(contextSources).values({ id, orgId, userId, kind, url, name, scope });
       return id;
     },
     async source(id) {

@@ -2,7 +2,9 @@
 // requests: Postgres through the Neon driver (local WebSocket proxy), Redis through @upstash/redis (local
 // REST server), and outbound calls reaching local OpenAI, X and website servers.
 import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import { eq } from "drizzle-orm";
+import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { contentItems, contextItems, contextSources, postMetrics, posts } from "../../db/schema.js";
 import { createSocialAccount } from "../../handlers/analytics-sync/accounts.js";
@@ -12,6 +14,7 @@ import { newId } from "../../handlers/kit/ids.js";
 import { completion, type FakeOpenAi, startFakeOpenAi } from "../fakes/openai-server.js";
 import { type FakeX, startFakeX } from "../fakes/platforms/x.js";
 import { type FakeSite, html, startFakeSite } from "../scrape/fake-site.js";
+import { articlePage, gzipped, urlset } from "../scrape/fake-sitemaps.js";
 import { rss2 } from "../scrape/feeds.js";
 import { removeBuild, startWorkerd, type WorkerdHarness } from "./harness.js";
 
@@ -116,6 +119,51 @@ describe("every job type runs in workerd", () => {
     const entries = await h.db.db.select().from(contextItems).where(eq(contextItems.sourceId, feed));
     expect(entries.map((e) => e.title).sort()).toEqual(["Post A", "Post B"]);
     expect(entries.find((e) => e.title === "Post A")?.text).toBe("Alpha text.");
+  });
+
+  test("scrape: a site crawl in workerd (robots-parser, gzipped sitemap via DecompressionStream, legacy encodings)", async () => {
+    const crawl = await startFakeSite();
+    try {
+      crawl.route(
+        "/robots.txt",
+        html(`User-agent: *\nDisallow: /private\nSitemap: ${crawl.url}/sitemap.xml.gz\n`, {
+          "content-type": "text/plain",
+        }),
+      );
+      const locs = ["/fr", "/ja", "/private/x"].map((p) => ({ loc: crawl.url + p }));
+      crawl.route(
+        "/sitemap.xml.gz",
+        gzipped(() => urlset(locs)),
+      );
+      crawl.route("/", html(articlePage("home")));
+      const legacy =
+        (encoding: string, lang: string, phrase: string) => (_req: unknown, res: ServerResponse) =>
+          void res
+            .writeHead(200, { "content-type": `text/html; charset=${encoding}` })
+            .end(iconv.encode(articlePage(phrase).replace('lang="en"', `lang="${lang}"`), encoding));
+      crawl.route("/fr", legacy("windows-1252", "fr", "café à 5 €"));
+      crawl.route("/ja", legacy("shift_jis", "ja", "コンテンツの循環"));
+      const id = newId("src");
+      await h.db.db.insert(contextSources).values({
+        id,
+        orgId: h.orgId,
+        userId: h.userId,
+        kind: "website",
+        url: `${crawl.url}/`,
+        scope: "site",
+      });
+      const res = await h.deliver("scrape", { sourceId: id });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ newItems: 3, pagesKnown: 4, pagesDisallowed: 1 });
+      const items = await h.db.db.select().from(contextItems).where(eq(contextItems.sourceId, id));
+      const byKey = new Map(items.map((i) => [i.itemKey, i]));
+      expect(byKey.get(`${crawl.url}/fr`)).toMatchObject({ language: "fr" });
+      expect(byKey.get(`${crawl.url}/fr`)?.text).toContain("Article café à 5 € explains");
+      expect(byKey.get(`${crawl.url}/ja`)?.text).toContain("Article コンテンツの循環 explains");
+      expect(crawl.requests.map((r) => r.path)).not.toContain("/private/x");
+    } finally {
+      await crawl.close();
+    }
   });
 
   test("analytics-sync: X metrics become a snapshot; encrypted tokens decrypt with Web Crypto in workerd", async () => {

@@ -1,6 +1,7 @@
 // /v1/context-sources (websites and feeds a user's context library is scraped from, with their health)
 // and /v1/context-items (what scrapes stored; `q` is Postgres full-text search). POST /:id/scrape enqueues
 // a `scrape` job with dedup key `scrape:<sourceId>`: one already queued or running is answered instead.
+// A website's `scope` is `page` (the one page) or `site` (crawled from its sitemaps; pagesKnown/pagesScraped).
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import * as q from "../../../db/queries/context.js";
 import { newId } from "../../../handlers/kit/ids.js";
@@ -19,6 +20,7 @@ export function sourceView(s: q.ContextSourceRow) {
     userId: s.userId,
     kind: s.kind,
     url: s.url,
+    scope: s.scope,
     name: s.name,
     enabled: s.enabled,
     health: s.health,
@@ -29,6 +31,9 @@ export function sourceView(s: q.ContextSourceRow) {
     lastItemAt: iso(s.lastItemAt),
     lastScrapedAt: iso(s.lastScrapedAt),
     itemCount: s.itemCount,
+    pagesKnown: s.pagesKnown,
+    pagesScraped: s.pagesScraped,
+    lastCrawlAt: iso(s.lastCrawlAt),
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
   };
@@ -42,6 +47,7 @@ export function itemView(i: q.ContextItemRow) {
     url: i.url,
     title: i.title,
     description: i.description,
+    language: i.language,
     text: i.text,
     publishedAt: iso(i.publishedAt),
     createdAt: i.createdAt.toISOString(),
@@ -56,6 +62,7 @@ const SourceSchema = z
     userId: z.string(),
     kind: z.enum(["website", "rss"]),
     url: z.string(),
+    scope: z.enum(["page", "site"]),
     name: z.string().nullable(),
     enabled: z.boolean(),
     health: z.enum(["healthy", "unhealthy"]),
@@ -66,6 +73,9 @@ const SourceSchema = z
     lastItemAt: ts,
     lastScrapedAt: ts,
     itemCount: z.number().int(),
+    pagesKnown: z.number().int().openapi({ description: "Site scope: page URLs the last discovery found" }),
+    pagesScraped: z.number().int().openapi({ description: "Site scope: pages stored and not gone" }),
+    lastCrawlAt: ts,
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -79,6 +89,7 @@ const ItemSchema = z
     url: z.string().nullable(),
     title: z.string().nullable(),
     description: z.string().nullable(),
+    language: z.string().nullable().openapi({ description: "BCP 47 tag from <html lang> or og:locale" }),
     text: z.string(),
     publishedAt: ts,
     createdAt: z.string(),
@@ -97,8 +108,16 @@ const CreateBody = z
     userId: z.string().min(1).max(200),
     kind: z.enum(["website", "rss"]),
     url: HttpUrl,
+    scope: z.enum(["page", "site"]).optional().openapi({
+      description:
+        "Websites: `page` (default) scrapes the one page; `site` crawls the site from its sitemaps",
+    }),
     name: z.string().min(1).max(200).optional(),
     enabled: z.boolean().optional(),
+  })
+  .refine((b) => b.kind === "website" || b.scope === undefined, {
+    path: ["scope"],
+    message: "scope applies to websites only",
   })
   .openapi("CreateContextSource");
 
@@ -217,6 +236,7 @@ export function registerContextSourceRoutes(
       userId: body.userId,
       kind: body.kind,
       url: new URL(body.url).href,
+      scope: body.scope ?? "page",
       name: body.name ?? null,
       enabled: body.enabled ?? true,
     });
