@@ -65,6 +65,10 @@ export const jobs = pgTable(
     nextRunAt: ts("next_run_at"),
     /** A job still waiting (queued, or retrying between attempts) at this time ends failed with `expired`. */
     expiresAt: ts("expires_at"),
+    /** Why a queued job waits without running (`paused`, …), on what, and until when if known; null = not waiting. */
+    waitingReason: text("waiting_reason"),
+    waitingKey: text("waiting_key"),
+    waitingUntil: ts("waiting_until"),
     result: jsonb("result"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
@@ -482,3 +486,14 @@ export const liveEvents = pgTable(
   },
   (t) => [index("live_events_created").on(t.createdAt, t.seq)],
 );
+
+/** Operator pauses: jobs of a type, of an organization, or of a type within an organization wait (reason `paused`). */
+export const pauses = pgTable("pauses", {
+  id: text("id").primaryKey(),
+  /** null = every type. */
+  type: text("type"),
+  /** null = every organization. */
+  orgId: text("org_id").references(() => organizations.id, { onDelete: "cascade" }),
+  note: text("note"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});

@@ -70,3 +70,12 @@ export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
 export async function countOrgs(db: Db): Promise<number> {
   return (await db.select({ id: organizations.id }).from(organizations).limit(1)).length;
 }
+
+export async function orgExists(db: Db, id: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.id, id))
+    .limit(1);
+  return rows.length > 0;
+}

@@ -18,6 +18,7 @@ import { registerJobRoutes } from "./routes/jobs.js";
 import { registerNotificationRoutes } from "./routes/notifications.js";
 import { registerOpsRoutes } from "./routes/ops.js";
 import { registerOrgLimitRoutes } from "./routes/org-limits.js";
+import { registerPauseRoutes } from "./routes/pauses.js";
 import { registerPostRoutes } from "./routes/posts.js";
 import { registerScheduleRoutes } from "./routes/schedules.js";
 import { registerSocialAccountRoutes } from "./routes/social-accounts.js";
@@ -78,6 +79,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerInsightRoutes(app, deps);
   registerAdminRoutes(app, deps, () => keys.forget());
   registerOrgLimitRoutes(app, deps);
+  registerPauseRoutes(app, deps);
   registerUsageRoutes(app, deps);
   registerScheduleRoutes(app, deps);
   registerTriggerRoutes(app, deps);

@@ -48,6 +48,12 @@ export const JobSchema = z
       .string()
       .nullable()
       .openapi({ description: "A job still waiting then ends failed with `expired`" }),
+    waitingOn: z
+      .object({ reason: z.string(), key: z.string().nullable(), until: z.string().nullable() })
+      .nullable()
+      .openapi({
+        description: "What a queued job waits on without running (`paused`, …); null when it is not waiting",
+      }),
     result: z.unknown(),
     error: z.object({ code: z.string().nullable(), message: z.string().nullable() }).nullable(),
     createdAt: z.string().nullable(),

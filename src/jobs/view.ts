@@ -17,6 +17,9 @@ export function jobView(j: JobRow) {
     runAt: iso(j.runAt),
     nextRunAt: iso(j.nextRunAt),
     expiresAt: iso(j.expiresAt),
+    waitingOn: j.waitingReason
+      ? { reason: j.waitingReason, key: j.waitingKey, until: iso(j.waitingUntil) }
+      : null,
     result: j.result ?? null,
     error: j.errorCode || j.errorMessage ? { code: j.errorCode, message: j.errorMessage } : null,
     createdAt: iso(j.createdAt),

@@ -7,15 +7,21 @@ import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { OrgLimitsCache } from "../flow/org-limits.js";
+import { Pauses, pauseKey, pausesChannel } from "../flow/pauses.js";
+import { Waiting } from "../flow/waiting.js";
 import type { Lifecycle } from "../lifecycle/lifecycle.js";
 import { cancelChannel } from "../lifecycle/queue.js";
 import type { Logger } from "../logger.js";
-import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData } from "../queue/queues.js";
+import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData, Queues } from "../queue/queues.js";
+import { PollLoop } from "../runtime/poll-loop.js";
 import { Attempt, type AttemptDeps } from "./attempt.js";
 import { dispatch } from "./dispatch.js";
 import { OrgCap } from "./org-cap.js";
 import { SlotPool } from "./slot-pool.js";
 import { AdaptiveStalledCheck } from "./stalled-check.js";
+
+/** How often a relay reloads the pauses besides the change messages (a fallback). @default 300_000 */
+export const PAUSES_REFRESH_MS = 300_000;
 
 export interface RelayOptions {
   db: Db;
@@ -56,6 +62,10 @@ export class Relay {
   private readonly orgCap: OrgCap;
   private readonly attempt: Attempt;
   private readonly pool: SlotPool;
+  private readonly queues: Queues;
+  private readonly waiting: Waiting;
+  private readonly pauses: Pauses;
+  private readonly pausesLoop: PollLoop;
   private subscriber: Redis | null = null;
   private stalledCheck: AdaptiveStalledCheck | null = null;
 
@@ -68,6 +78,29 @@ export class Relay {
     });
     this.attempt = new Attempt({ ...options, dispatch: options.dispatch ?? dispatch });
     this.pool = new SlotPool(options.concurrency, (type) => this.maxOf(type));
+    this.queues = new Queues(options.connection, options.prefix, options.catalog);
+    this.waiting = new Waiting({
+      db: options.db,
+      redis: options.connection,
+      prefix: options.prefix,
+      queues: this.queues,
+    });
+    this.pauses = new Pauses(options.db);
+    this.pausesLoop = new PollLoop(() => this.refreshPauses(), {
+      intervalMs: PAUSES_REFRESH_MS,
+      log: options.log,
+      name: "pauses refresh",
+    });
+  }
+
+  /** Reloads the pauses and wakes the jobs of every pause that is gone (also ones no relay woke before). */
+  private async refreshPauses(): Promise<void> {
+    const gone = new Set(await this.pauses.load());
+    for (const key of await this.waiting.parkedKeys("paused")) if (!this.pauses.has(key)) gone.add(key);
+    for (const key of gone) {
+      const woken = await this.waiting.wake("paused", key);
+      if (woken) this.options.log.info({ key, woken }, "pause lifted; jobs woken");
+    }
   }
 
   /** A type's maximum: its RELAY_TYPE_CONCURRENCY entry, else the whole pool. */
@@ -116,10 +149,19 @@ export class Relay {
       log: this.options.log,
     });
     this.stalledCheck.start();
+    await this.pauses.load();
     this.subscriber = this.options.connection.duplicate();
     this.subscriber.on("error", () => {});
-    this.subscriber.on("message", (_channel, jobId: string) => this.inFlight.get(jobId)?.abort());
-    await this.subscriber.subscribe(cancelChannel(this.options.prefix));
+    const pauses = pausesChannel(this.options.prefix);
+    this.subscriber.on("message", (channel, message: string) => {
+      if (channel === pauses)
+        this.refreshPauses().catch((err: Error) =>
+          this.options.log.warn({ err: err.message }, "pauses refresh failed"),
+        );
+      else this.inFlight.get(message)?.abort();
+    });
+    await this.subscriber.subscribe(cancelChannel(this.options.prefix), pauses);
+    this.pausesLoop.start({ delayFirst: true });
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
@@ -129,6 +171,7 @@ export class Relay {
    */
   async stop(graceMs = 30_000): Promise<void> {
     await this.stalledCheck?.stop();
+    await this.pausesLoop.stop();
     this.pool.close(); // jobs still waiting for a slot go back to their queue at once (process())
     const closing = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
@@ -147,6 +190,7 @@ export class Relay {
       await Promise.all(this.workers.map((w) => w.close(true)));
     }
     this.subscriber?.disconnect();
+    await this.queues.close();
     // Give the organizations' slots back now rather than at lease expiry (not waiting long on a lost Redis).
     await Promise.race([this.orgCap.sweep(true), new Promise((r) => setTimeout(r, 2_000).unref())]);
   }
@@ -154,6 +198,8 @@ export class Relay {
   private async process(job: Job<QueueJobData>, token?: string): Promise<unknown> {
     const def = this.options.catalog.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job type ${job.name}`);
+    const pause = this.pauses.match(job.name, job.data.orgId);
+    if (pause && (await this.park(job, token, pauseKey(pause)))) throw new DelayedError();
     if (!(await this.pool.acquire(job.name))) {
       // Stopping before it got a slot: nothing was written; another relay takes it now.
       await job.moveToDelayed(Date.now(), token);
@@ -174,6 +220,17 @@ export class Relay {
     } finally {
       this.pool.release(job.name);
     }
+  }
+
+  /**
+   * Parks a paused job (reason `paused`, no slot, no attempt); false when it is not waiting-shaped (a lost
+   * attempt's job is active: it runs, and its activation decides).
+   */
+  private async park(job: Job<QueueJobData>, token: string | undefined, key: string): Promise<boolean> {
+    if (!(await this.waiting.park(job, token, { reason: "paused", key }))) return false;
+    // Lifted between the check and the park: wake it now rather than at the next refresh.
+    if (!this.pauses.has(key)) await this.waiting.wake("paused", key);
+    return true;
   }
 
   private async run(job: Job<QueueJobData>, token: string | undefined, timeoutMs: number): Promise<unknown> {

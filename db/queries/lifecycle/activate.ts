@@ -41,7 +41,8 @@ export async function activateJobs(db: Db, ids: readonly string[]): Promise<(Act
       order by id for update
     ), upd as (
       update jobs j set status = 'active', attempts = j.attempts + 1,
-        started_at = coalesce(j.started_at, now()), next_run_at = null, updated_at = now()
+        started_at = coalesce(j.started_at, now()), next_run_at = null, updated_at = now(),
+        waiting_reason = null, waiting_key = null, waiting_until = null
       from prev
       where j.id = prev.id and prev.status in ('queued', 'retrying', 'active') and prev.cancel_requested_at is null
         and prev.expired is not true

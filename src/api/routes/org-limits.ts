@@ -18,7 +18,8 @@ export const OrgLimitsInput = z
       description: "Jobs the organization may enqueue per minute (null: the default)",
     }),
     hard: z.boolean().nullable().optional().openapi({
-      description: "Whether the limits are hard (refuse) rather than soft (wait); null: the default",
+      description:
+        "true: maxActive is never exceeded (a plan tier). false/null (soft): at its cap the organization still gets a free slot when no other organization under its own cap is waiting",
     }),
     aiBudgetUsd: usd.nullable().optional().openapi({
       description: "Monthly (UTC) AI spend past which calls are refused (AI_BUDGET_EXCEEDED); null: none",
