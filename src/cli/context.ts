@@ -25,6 +25,8 @@ export interface CliContext {
   log: Logger;
   /** Opens Redis and loads the catalog on first use (most commands need neither). */
   jobs(): Promise<JobsService>;
+  /** The service's Redis (opened on first use). */
+  redis(): Promise<Redis>;
   close(): Promise<void>;
 }
 
@@ -40,30 +42,44 @@ export async function openCli(config: Config, log: Logger): Promise<CliContext> 
   let queues: Queues | null = null;
   let events: EventBus | null = null;
   let jobs: JobsService | null = null;
+  const openRedis = async (): Promise<Redis> => {
+    if (!redis) {
+      const { Redis } = await import("ioredis");
+      redis = new Redis(config.REDIS_URL ?? "redis://127.0.0.1:6379", {
+        maxRetriesPerRequest: 1,
+        connectTimeout: 3_000,
+        retryStrategy: () => null,
+      });
+      redis.on("error", () => {});
+    }
+    return redis;
+  };
   return {
     config,
     pg,
     log,
+    redis: openRedis,
     async jobs() {
       if (!jobs) {
-        const [{ Redis }, { catalog }, { EventBus }, { JobsService }, { Lifecycle }, { Queues }] =
+        const [client, { catalog }, { EventBus }, { JobsService }, { Lifecycle }, { Queues }] =
           await Promise.all([
-            import("ioredis"),
+            openRedis(),
             import("../../handlers/catalog.js"),
             import("../events/bus.js"),
             import("../jobs/service.js"),
             import("../lifecycle/lifecycle.js"),
             import("../queue/queues.js"),
           ]);
-        redis = new Redis(config.REDIS_URL ?? "redis://127.0.0.1:6379", {
-          maxRetriesPerRequest: 1,
-          connectTimeout: 3_000,
-          retryStrategy: () => null,
+        queues = new Queues(client, config.REDIS_PREFIX, catalog);
+        events = new EventBus(client, config.REDIS_PREFIX);
+        const lifecycle = new Lifecycle({
+          db: pg.db,
+          redis: client,
+          queues,
+          events,
+          log,
+          queueTimeoutMs: 5_000,
         });
-        redis.on("error", () => {});
-        queues = new Queues(redis, config.REDIS_PREFIX, catalog);
-        events = new EventBus(redis, config.REDIS_PREFIX);
-        const lifecycle = new Lifecycle({ db: pg.db, redis, queues, events, log, queueTimeoutMs: 5_000 });
         jobs = new JobsService({
           db: pg.db,
           lifecycle,

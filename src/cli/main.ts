@@ -10,6 +10,7 @@ import { configSecrets, createLogger, rememberSecrets } from "../logger.js";
 import { jobCommands } from "./commands/jobs.js";
 import { orgLimitCommands } from "./commands/org-limits.js";
 import { orgCommands } from "./commands/orgs.js";
+import { pauseCommands } from "./commands/pauses.js";
 import { scheduleCommands } from "./commands/schedules.js";
 import type { Command, CommandArgs } from "./commands/types.js";
 import type { CliContext, CliError } from "./context.js";
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   ...orgLimitCommands,
   ...jobCommands,
   ...scheduleCommands,
+  ...pauseCommands,
 };
 
 export function usage(): string {

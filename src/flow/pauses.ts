@@ -9,6 +9,18 @@ export const pausesChannel = (prefix: string) => `${prefix}:pauses`;
 
 export const pauseKey = (p: Pick<PauseRow, "type" | "orgId">) => `${p.type ?? "*"}/${p.orgId ?? "*"}`;
 
+/** A pause as the admin API and the CLI show it. */
+export function pauseView(p: PauseRow) {
+  return {
+    id: p.id,
+    type: p.type,
+    orgId: p.orgId,
+    key: pauseKey(p),
+    note: p.note,
+    createdAt: p.createdAt.toISOString(),
+  };
+}
+
 export class Pauses {
   private list: PauseRow[] = [];
 

@@ -185,6 +185,21 @@ export class Metrics {
         for (const row of res ? rowsOf(res) : []) this.set({ type: String(row.type) }, Number(row.n));
       },
     });
+    new Gauge({
+      name: "flywheel_jobs_waiting",
+      help: "Queued or retrying jobs waiting on a named reason (paused, …) without running, by reason",
+      labelNames: ["reason"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const res = await within(
+          self.src.db.execute(sql`
+            select waiting_reason as reason, count(*)::int as n from jobs
+            where waiting_reason is not null and status in ('queued', 'retrying') group by waiting_reason`),
+        ).catch(() => null);
+        for (const row of res ? rowsOf(res) : []) this.set({ reason: String(row.reason) }, Number(row.n));
+      },
+    });
   }
 
   /** Counts in-flight calls of this relay on each scrape. */

@@ -2,7 +2,7 @@
 // attempt, no call), enqueues are still accepted, other work runs; removing the pause wakes them.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { eventually } from "../helpers/eventually.js";
-import { startTestService, type TestService } from "../helpers/service.js";
+import { ADMIN_TOKEN, startTestService, type TestService } from "../helpers/service.js";
 import { calls } from "../helpers/test-types.js";
 
 let t: TestService;
@@ -57,6 +57,8 @@ test("a paused type waits, the other types run; resuming wakes it", async () => 
     waitingOn: { reason: "paused", key: "echo/*" },
   });
   expect(calls.get(paused)).toBeUndefined();
+  const metrics = await (await t.api("/metrics", { key: ADMIN_TOKEN })).text();
+  expect(metrics).toMatch(/flywheel_jobs_waiting\{reason="paused"\} [1-9]/);
   await resume(id);
   const done = await eventually(async () => {
     const j = await view(paused);

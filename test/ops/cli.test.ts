@@ -8,6 +8,7 @@ import type { NewJobRow } from "../../db/queries/jobs.js";
 import { authenticateApiKey, createOrg } from "../../db/queries/orgs.js";
 import { jobRuns, jobs, schedules } from "../../db/schema.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { eventually } from "../helpers/eventually.js";
 import { createTestRedis, type TestRedis } from "../helpers/redis.js";
 
 let db: TestDatabase;
@@ -262,5 +263,28 @@ describe("operator CLI", { timeout: 120_000 }, () => {
     const row = items.find((s) => s.jobType === "analytics-sync");
     expect(row?.skippedCount).toBeGreaterThanOrEqual(0);
     expect(row?.source).toBe("default");
+  });
+
+  test("pauses a type, lists it and resumes it, announcing each change to the relays", async () => {
+    const sub = redis.client.duplicate();
+    const messages: string[] = [];
+    sub.on("message", (_c, m: string) => messages.push(m));
+    await sub.subscribe(`${redis.prefix}:pauses`);
+    try {
+      expect((await cli("pause")).code).toBe(2); // needs --type or --org
+      const made = json<{ pause: { id: string; key: string } }>(
+        await cli("pause", "--type", "scrape", "--json"),
+      );
+      expect(made.pause.key).toBe("scrape/*");
+      const listed = await cli("pauses");
+      expect(listed.stdout).toContain(made.pause.id);
+      expect(json<{ pause: { id: string } }>(await cli("resume", made.pause.id, "--json")).pause.id).toBe(
+        made.pause.id,
+      );
+      expect((await cli("resume", made.pause.id)).code).toBe(1);
+      await eventually(() => messages.length >= 2);
+    } finally {
+      sub.disconnect();
+    }
   });
 });

@@ -3,9 +3,9 @@
 // the pause wakes its jobs on every relay (src/flow/pauses.ts).
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { orgExists } from "../../../db/queries/orgs.js";
-import { deletePause, insertPause, listPauses, type PauseRow } from "../../../db/queries/pauses.js";
+import { deletePause, insertPause, listPauses } from "../../../db/queries/pauses.js";
 import { newId } from "../../../handlers/kit/ids.js";
-import { pauseKey, pausesChannel } from "../../flow/pauses.js";
+import { pausesChannel, pauseView } from "../../flow/pauses.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { errorResponses, json } from "../schemas.js";
@@ -34,17 +34,6 @@ const PauseSchema = z
     createdAt: z.string(),
   })
   .openapi("Pause");
-
-export function pauseView(p: PauseRow) {
-  return {
-    id: p.id,
-    type: p.type,
-    orgId: p.orgId,
-    key: pauseKey(p),
-    note: p.note,
-    createdAt: p.createdAt.toISOString(),
-  };
-}
 
 const createPauseRoute = createRoute({
   method: "post",
