@@ -2,6 +2,7 @@
 // boilerplate, score paragraphs into their ancestors, pick the best container (plus related siblings),
 // then drop link-heavy or form-like blocks inside it. Retried with relaxed rules when too little survives.
 import type { CheerioAPI } from "cheerio/slim";
+import { dropBoilerplate } from "./boilerplate.js";
 import { cleanArticle } from "./clean-article.js";
 import {
   type AnyNode,
@@ -271,6 +272,7 @@ function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): st
   if (!picked) return htmlToText(body);
   const nodes = withSiblings(picked.top, picked.scores);
   for (const n of nodes) if (isElement(n)) cleanArticle($, n, flags, picked.scores);
+  if (flags.weightClasses) for (const n of nodes) if (isElement(n)) dropBoilerplate(n, textStats(n, COMMAS));
   return nodes
     .map((n) => htmlToText(n))
     .filter(Boolean)
