@@ -3,6 +3,7 @@
 // then drop link-heavy or form-like blocks inside it. Retried with relaxed rules when too little survives.
 import type { CheerioAPI } from "cheerio/slim";
 import { dropBoilerplate } from "./boilerplate.js";
+import { dropBoilerplateLines } from "./boilerplate-lines.js";
 import { cleanArticle } from "./clean-article.js";
 import {
   type AnyNode,
@@ -272,7 +273,11 @@ function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): st
   if (!picked) return htmlToText(body);
   const nodes = withSiblings(picked.top, picked.scores);
   for (const n of nodes) if (isElement(n)) cleanArticle($, n, flags, picked.scores);
-  if (flags.weightClasses) for (const n of nodes) if (isElement(n)) dropBoilerplate(n, textStats(n, COMMAS));
+  for (const n of nodes) {
+    if (!isElement(n)) continue;
+    if (flags.weightClasses) dropBoilerplate(n, textStats(n, COMMAS));
+    dropBoilerplateLines(n, textStats(n, COMMAS));
+  }
   return nodes
     .map((n) => htmlToText(n))
     .filter(Boolean)

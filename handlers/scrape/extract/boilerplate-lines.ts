@@ -1,0 +1,164 @@
+// Short blocks inside an article that introduce or are boilerplate, recognised by their text and links:
+// headings of related/share/comment sections (several languages) with the link list under them, "Read also:
+// <link>" lines, paragraphs that are only a link (inline teasers), and lines that are only a date or time.
+import { type Element, elementChildren, isElement, removeNode, type TextStats } from "./dom.js";
+
+/** Starts of headings that open a section of links, sharing, comments or promotion, not of the story. */
+const SECTION_HEADING = new RegExp(
+  `^(${[
+    // en
+    "related( (posts?|articles?|stories|content|topics|news|links))?",
+    "read (more|also|next)",
+    "see also",
+    "(you|we think you) (may|might|will) (also )?(like|enjoy|be interested)",
+    "more (from|on|stories|articles|news|posts|like this)",
+    "recommended( for you)?",
+    "(most )?popular( (posts|articles|stories))?",
+    "(the )?latest (news|posts|articles|stories)",
+    "trending",
+    "share( this( (post|article|story|page))?| on)?",
+    "leave a (reply|comment)",
+    "(\\d+ )?comments?",
+    "about the author",
+    "tags",
+    "follow us",
+    "sign up",
+    "subscribe",
+    // de
+    "ähnliche (beiträge|artikel|themen)",
+    "lesen sie (auch|mehr)",
+    "auch interessant",
+    "das könnte (sie|dich) auch interessieren",
+    "mehr (zum thema|themen|dazu|artikel|beiträge|news)",
+    "weitere (beiträge|artikel|themen|nachrichten|meldungen|news)",
+    "verwandte (beiträge|artikel|themen)",
+    "empfohlene (beiträge|artikel)",
+    "(meist|neueste|beliebteste) ?(gelesen|artikel|beiträge)",
+    "kommentar(e)?( (verfassen|schreiben|hinzufügen))?",
+    "schreibe(n sie)? einen kommentar",
+    "(diesen (beitrag|artikel) )?teilen",
+    "teile(n sie)? (dies|diesen)",
+    "schon gelesen",
+    "zum weiterlesen",
+    "auch lesen",
+    "passend dazu",
+    // fr
+    "(à )?lire aussi",
+    "(articles?|contenus?) (similaires|liés|associés)",
+    "sur le même (sujet|thème)",
+    "voir aussi",
+    "partager( cet article)?",
+    "commentaires?",
+    "à découvrir",
+    // es, pt, it
+    "le(a|e) (también|más)",
+    "(te|le) puede interesar",
+    "también te puede interesar",
+    "puedes ver",
+    "(notas|noticias|artículos) relacionad[oa]s",
+    "más noticias",
+    "comentarios?",
+    "compart(ir|e|a|ilhe)( (esta|este|en))?",
+    "leia (também|mais)",
+    "veja também",
+    "(notícias|matérias) relacionadas",
+    "comentários",
+    "leggi anche",
+    "articoli correlati",
+    "potrebbe interessarti",
+    "condividi",
+    "commenti",
+    // nl, pl, ru
+    "lees ook",
+    "gerelateerde (artikelen|berichten)",
+    "meer nieuws",
+    "czytaj (także|też|również)",
+    "zobacz (też|także)",
+    "podobne (artykuły|wpisy)",
+    "komentarze",
+    "udostępnij",
+    "читайте также",
+    "похожие (статьи|записи|новости)",
+    "комментарии",
+    "поделиться",
+    // zh, ja
+    "相关(文章|阅读|新闻|推荐)",
+    "(热门|推荐)(推荐|阅读|文章)",
+    "延伸阅读",
+    "关联記事|関連記事|関連ニュース|おすすめ記事",
+  ].join("|")})\\b`,
+  "iu",
+);
+
+const HEADING = new Set(["h2", "h3", "h4", "h5", "h6"]);
+/** What may follow a section heading as its list of links. */
+const LINK_BLOCK = new Set(["ul", "ol", "div", "section", "nav", "aside", "dl"]);
+/** Blocks that may be a date line (an inline date belongs to its sentence). */
+const DATE_BLOCK = new Set(["p", "div", "li", "dd", "dt"]);
+const LABELLED_LINK = /^[^.!?:]{2,40}:\s*\S/;
+const DATE =
+  "(\\d{1,2}\\.\\s?\\d{1,2}\\.\\s?\\d{2,4}|\\d{1,2}/\\d{1,2}/\\d{2,4}|\\d{4}-\\d{2}-\\d{2}|\\d{1,2}\\.?\\s\\p{L}{3,10}\\.?\\s\\d{4}|\\p{L}{3,10}\\.?\\s\\d{1,2},?\\s\\d{4})";
+const TIME = "(\\d{1,2}:\\d{2}(\\s?([ap]\\.?m\\.?|uhr|h))?)";
+/** A line that is only a date and/or time, with at most a short label ("Updated:", "Stand", a weekday). */
+const DATE_ONLY = new RegExp(
+  `^([\\p{L} ]{1,20}[:,]?\\s)?(${DATE}([\\s,|·–-]+${TIME})?|${TIME})[\\s.]*$`,
+  "iu",
+);
+
+function linkShare(s: TextStats | undefined): number {
+  return s?.chars ? s.linkChars / s.chars : 0;
+}
+
+function textOf(el: Element): string {
+  let out = "";
+  const walk = (n: Element) => {
+    for (const c of n.children)
+      if (c.type === "text") out += c.data;
+      else if (isElement(c) && c.type === "tag") walk(c);
+  };
+  walk(el);
+  return out.replace(/\s+/g, " ").trim();
+}
+
+/** Removes section headings with the link block under them, labelled link lines, link-only paragraphs and date lines. */
+export function dropBoilerplateLines(root: Element, stats: Map<Element, TextStats>): void {
+  const walk = (el: Element) => {
+    for (const child of elementChildren(el)) {
+      if (!child.parent) continue;
+      const s = stats.get(child);
+      const len = s?.length ?? 0;
+      if (len === 0 || len > 300) {
+        walk(child);
+        continue;
+      }
+      const text = textOf(child);
+      if (HEADING.has(child.name) || child.name === "p") {
+        const label = text.replace(/^[\W_]+/u, "");
+        const match = len <= 60 ? SECTION_HEADING.exec(label) : null;
+        // A paragraph is a heading only when the words are all it says ("See also: <link>" is a line).
+        if (match && (child.name !== "p" || /^[\s:.!?…»›>)-]*$/u.test(label.slice(match[0].length)))) {
+          let next = child.next;
+          while (next && !isElement(next)) next = next.next;
+          if (isElement(next) && LINK_BLOCK.has(next.name) && linkShare(stats.get(next)) > 0.5) {
+            removeNode(next);
+          }
+          removeNode(child);
+          continue;
+        }
+      }
+      if (child.name === "p") {
+        const ld = linkShare(s);
+        if ((ld > 0.5 && LABELLED_LINK.test(text)) || (child.name === "p" && ld > 0.9)) {
+          removeNode(child);
+          continue;
+        }
+      }
+      if (DATE_BLOCK.has(child.name) && len <= 48 && DATE_ONLY.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      walk(child);
+    }
+  };
+  walk(root);
+}
