@@ -59,6 +59,8 @@ const PROSE = new Set(["p", "h2", "h3", "h4", "h5", "h6"]);
 
 /** Share of the container's text above which a section is taken for the story itself. */
 const MAX_SHARE = 0.5;
+/** Below this many characters a section is never the story, whatever its share of a short page. */
+const MIN_SECTION_GUARD = 300;
 
 function isBoilerplateSection(el: Element): boolean {
   if (KEEP.has(el.name) || el.attribs.itemprop === "articleBody") return false;
@@ -76,7 +78,7 @@ export function dropBoilerplate(root: Element, stats: Map<Element, TextStats>): 
     for (const child of [...el.children]) {
       if (!isElement(child)) continue;
       const len = stats.get(child)?.length ?? 0;
-      if (isBoilerplateSection(child) && len <= total * MAX_SHARE) {
+      if (isBoilerplateSection(child) && (len <= total * MAX_SHARE || len < MIN_SECTION_GUARD)) {
         removeNode(child);
       } else walk(child);
     }

@@ -32,7 +32,8 @@ import {
 } from "./patterns.js";
 import { classWeight, type Flags } from "./weights.js";
 
-const MIN_CHARS = 500;
+/** An attempt that keeps this much text is taken; below it the next, more permissive one is tried. */
+const MIN_CHARS = 350;
 
 function isHidden(el: Element): boolean {
   const style = el.attribs.style ?? "";
@@ -275,7 +276,7 @@ function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): st
   for (const n of nodes) if (isElement(n)) cleanArticle($, n, flags, picked.scores);
   for (const n of nodes) {
     if (!isElement(n)) continue;
-    if (flags.weightClasses) dropBoilerplate(n, textStats(n, COMMAS));
+    dropBoilerplate(n, textStats(n, COMMAS));
     dropBoilerplateLines(n, textStats(n, COMMAS));
   }
   return nodes
