@@ -62,11 +62,32 @@ const MAX_SHARE = 0.5;
 /** Below this many characters a section is never the story, whatever its share of a short page. */
 const MIN_SECTION_GUARD = 300;
 
-function isBoilerplateSection(el: Element): boolean {
+/** Class words that must open the class name: "widget" is a sidebar box, "elementor-widget-container" the story. */
+const WHOLE_CLASS = /(^|\s)(widget|textwidget|sidebar)([\s_-]|$)/i;
+/** A caption this short that reads like a credit is the picture's credit, not text the story needs. */
+const SHORT_CAPTION = 80;
+const CAPTION =
+  /(^|[\s_-])(wp-caption-text|caption|credits?|img-author|photo-credit|image-credit|dida|foto-pie|imagedescription)([\s_-]|$)/i;
+
+/** How a picture credit reads: a source, a photographer, an agency or stock library, or "Name/Agency". */
+const CREDIT =
+  /©|\(c\)|\p{L}\/\s?\p{Lu}|\b(fotos?|photos?|photograph(y|ed)?|pictures?|bild(er)?|image(s|n)?|imagen|crédits?|credits?|crédito|quelle|source|fuente|fonte|via|courtesy|getty|reuters|afp|dpa|ap|epa|shutterstock|istock(photo)?|fotolia|thinkstock|unsplash|pixabay|picture alliance|keystone|imago)\b/iu;
+
+function textOf(el: Element): string {
+  let out = "";
+  for (const c of el.children)
+    out += c.type === "text" ? c.data : isElement(c) && c.type === "tag" ? textOf(c) : "";
+  return out;
+}
+
+function isBoilerplateSection(el: Element, len: number): boolean {
   if (KEEP.has(el.name) || el.attribs.itemprop === "articleBody") return false;
   // An id of many words is a heading's anchor ("sharing-with-a-single-developer"), not a section's role.
   const id = el.attribs.id ?? "";
   const names = `${el.attribs.class ?? ""} ${id.split(/[-_]/).length <= 3 ? id : ""}`;
+  const caption = el.name === "figcaption" || (el.name !== "figure" && CAPTION.test(names));
+  if (caption && len <= SHORT_CAPTION && CREDIT.test(textOf(el))) return true;
+  if (WHOLE_CLASS.test(names)) return true;
   if (!SECTION.test(names)) return false;
   return !PROSE.has(el.name) || !CONTAINER_ONLY.test(names);
 }
@@ -78,7 +99,7 @@ export function dropBoilerplate(root: Element, stats: Map<Element, TextStats>): 
     for (const child of [...el.children]) {
       if (!isElement(child)) continue;
       const len = stats.get(child)?.length ?? 0;
-      if (isBoilerplateSection(child) && (len <= total * MAX_SHARE || len < MIN_SECTION_GUARD)) {
+      if (isBoilerplateSection(child, len) && (len <= total * MAX_SHARE || len < MIN_SECTION_GUARD)) {
         removeNode(child);
       } else walk(child);
     }
