@@ -1,6 +1,7 @@
 // Short blocks inside an article that introduce or are boilerplate, recognised by their text and links:
 // headings of related/share/comment sections (several languages) with the link list under them, "Read also:
-// <link>" lines, paragraphs that are only a link (inline teasers), and lines that are only a date or time.
+// <link>" lines, paragraphs that are only a link (inline teasers), date-only and "a | b | date" meta lines,
+// and picture credit lines ("Foto: …").
 import { type Element, elementChildren, isElement, removeNode, type TextStats } from "./dom.js";
 
 /** Starts of headings that open a section of links, sharing, comments or promotion, not of the story. */
@@ -105,6 +106,14 @@ const DATE_ONLY = new RegExp(
   "iu",
 );
 
+/** A byline or post-meta line: fields split by bars or middots, one of them a date or time. */
+const META_SEPARATOR = /\s[|·•]\s/u;
+const HAS_DATE = new RegExp(`${DATE}|${TIME}`, "iu");
+/** A picture credit or source line: "Foto: …", "Source: …", "Crédits photos : …". */
+const CREDIT_LINE =
+  /^[([]?(fotos?|photos?|bild(er)?|titelbild|beitragsbild|quelle|source|fuente|fonte|crédits?( photos?)?|credits?|image|imagen|abbildung|abb\.|copyright|©)\s?:/iu;
+const CREDIT_BLOCK = new Set(["p", "div", "span", "small", "em", "i", "figcaption"]);
+
 function linkShare(s: TextStats | undefined): number {
   return s?.chars ? s.linkChars / s.chars : 0;
 }
@@ -152,6 +161,14 @@ export function dropBoilerplateLines(root: Element, stats: Map<Element, TextStat
           removeNode(child);
           continue;
         }
+      }
+      if (DATE_BLOCK.has(child.name) && len <= 150 && META_SEPARATOR.test(text) && HAS_DATE.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      if (CREDIT_BLOCK.has(child.name) && len <= 100 && CREDIT_LINE.test(text)) {
+        removeNode(child);
+        continue;
       }
       if (DATE_BLOCK.has(child.name) && len <= 48 && DATE_ONLY.test(text)) {
         removeNode(child);
