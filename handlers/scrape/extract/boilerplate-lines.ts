@@ -6,12 +6,13 @@ import { type Element, elementChildren, isElement, removeNode, type TextStats } 
 
 /** Starts of headings that open a section of links, sharing, comments or promotion, not of the story. */
 const SECTION_HEADING = new RegExp(
-  `^(${[
+  `^((the|die|der|das|les?|la|los|las|el|il|i|os|as|de) )?(${[
     // en
     "related( (posts?|articles?|stories|content|topics|news|links))?",
     "read (more|also|next)",
     "see also",
     "(you|we think you) (may|might|will) (also )?(like|enjoy|be interested)",
+    "(sie|du) (könnten|könntest|interessieren) (auch|sich)",
     "more (from|on|stories|articles|news|posts|like this)",
     "recommended( for you)?",
     "(most )?popular( (posts|articles|stories))?",
@@ -109,6 +110,9 @@ const DATE_ONLY = new RegExp(
 /** A byline or post-meta line: fields split by bars or middots, one of them a date or time. */
 const META_SEPARATOR = /\s[|·•]\s/u;
 const HAS_DATE = new RegExp(`${DATE}|${TIME}`, "iu");
+/** Copyright and licence notices of the site (not quotes about them: a notice is a short line of its own). */
+const RIGHTS =
+  /^\s*(©|\(c\) \d{4}|copyright\b)|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|licensed under (a |the )?creative commons|vervielfältigung nur mit/iu;
 /** A picture credit or source line: "Foto: …", "Source: …", "Crédits photos : …". */
 const CREDIT_LINE =
   /^[([]?(fotos?|photos?|bild(er)?|titelbild|beitragsbild|quelle|source|fuente|fonte|crédits?( photos?)?|credits?|image|imagen|abbildung|abb\.|copyright|©)\s?:/iu;
@@ -163,6 +167,10 @@ export function dropBoilerplateLines(root: Element, stats: Map<Element, TextStat
         }
       }
       if (DATE_BLOCK.has(child.name) && len <= 150 && META_SEPARATOR.test(text) && HAS_DATE.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      if (CREDIT_BLOCK.has(child.name) && len <= 200 && RIGHTS.test(text)) {
         removeNode(child);
         continue;
       }

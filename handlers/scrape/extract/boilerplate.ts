@@ -88,6 +88,7 @@ function isBoilerplateSection(el: Element, len: number): boolean {
   const caption = el.name === "figcaption" || (el.name !== "figure" && CAPTION.test(names));
   if (caption && len <= SHORT_CAPTION && CREDIT.test(textOf(el))) return true;
   if (WHOLE_CLASS.test(names)) return true;
+  if (el.name === "form") return true; // rating, comment and sign-up forms; a page-wide form holds the story (share guard)
   if (!SECTION.test(names)) return false;
   return !PROSE.has(el.name) || !CONTAINER_ONLY.test(names);
 }
