@@ -26,6 +26,7 @@ const SECTION = new RegExp(
     "author-?(bio|box|info|description|profile|details)",
     "about-?(the-?)?author",
     "authorbox",
+    "author",
     "saboxplugin",
     "byline",
     "(post|entry|article)-?(meta|info|footer|utility|tags|categories)",
