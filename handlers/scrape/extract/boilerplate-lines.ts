@@ -1,96 +1,9 @@
 // Short blocks inside an article that introduce or are boilerplate, recognised by their text and links:
 // headings of related/share/comment sections (several languages) with the link list under them, "Read also:
 // <link>" lines, paragraphs that are only a link (inline teasers), date-only and "a | b | date" meta lines,
-// and picture credit lines ("Foto: …").
+// picture credit lines ("Foto: …") and copyright or licence notices.
 import { type Element, elementChildren, isElement, removeNode, type TextStats } from "./dom.js";
-
-/** Starts of headings that open a section of links, sharing, comments or promotion, not of the story. */
-const SECTION_HEADING = new RegExp(
-  `^((the|die|der|das|les?|la|los|las|el|il|i|os|as|de) )?(${[
-    // en
-    "related( (posts?|articles?|stories|content|topics|news|links))?",
-    "read (more|also|next)",
-    "see also",
-    "(you|we think you) (may|might|will) (also )?(like|enjoy|be interested)",
-    "(sie|du) (könnten|könntest|interessieren) (auch|sich)",
-    "more (from|on|stories|articles|news|posts|like this)",
-    "recommended( for you)?",
-    "(most )?popular( (posts|articles|stories))?",
-    "(the )?latest (news|posts|articles|stories)",
-    "trending",
-    "share( this( (post|article|story|page))?| on)?",
-    "leave a (reply|comment)",
-    "(\\d+ )?comments?",
-    "about the author",
-    "tags",
-    "follow us",
-    "sign up",
-    "subscribe",
-    // de
-    "ähnliche (beiträge|artikel|themen)",
-    "lesen sie (auch|mehr)",
-    "auch interessant",
-    "das könnte (sie|dich) auch interessieren",
-    "mehr (zum thema|themen|dazu|artikel|beiträge|news)",
-    "weitere (beiträge|artikel|themen|nachrichten|meldungen|news)",
-    "verwandte (beiträge|artikel|themen)",
-    "empfohlene (beiträge|artikel)",
-    "(meist|neueste|beliebteste) ?(gelesen|artikel|beiträge)",
-    "kommentar(e)?( (verfassen|schreiben|hinzufügen))?",
-    "schreibe(n sie)? einen kommentar",
-    "(diesen (beitrag|artikel) )?teilen",
-    "teile(n sie)? (dies|diesen)",
-    "schon gelesen",
-    "zum weiterlesen",
-    "auch lesen",
-    "passend dazu",
-    // fr
-    "(à )?lire aussi",
-    "(articles?|contenus?) (similaires|liés|associés)",
-    "sur le même (sujet|thème)",
-    "voir aussi",
-    "partager( cet article)?",
-    "commentaires?",
-    "à découvrir",
-    // es, pt, it
-    "le(a|e) (también|más)",
-    "(te|le) puede interesar",
-    "también te puede interesar",
-    "puedes ver",
-    "(notas|noticias|artículos) relacionad[oa]s",
-    "más noticias",
-    "comentarios?",
-    "compart(ir|e|a|ilhe)( (esta|este|en))?",
-    "leia (também|mais)",
-    "veja também",
-    "(notícias|matérias) relacionadas",
-    "comentários",
-    "leggi anche",
-    "articoli correlati",
-    "potrebbe interessarti",
-    "condividi",
-    "commenti",
-    // nl, pl, ru
-    "lees ook",
-    "gerelateerde (artikelen|berichten)",
-    "meer nieuws",
-    "czytaj (także|też|również)",
-    "zobacz (też|także)",
-    "podobne (artykuły|wpisy)",
-    "komentarze",
-    "udostępnij",
-    "читайте также",
-    "похожие (статьи|записи|новости)",
-    "комментарии",
-    "поделиться",
-    // zh, ja
-    "相关(文章|阅读|新闻|推荐)",
-    "(热门|推荐)(推荐|阅读|文章)",
-    "延伸阅读",
-    "关联記事|関連記事|関連ニュース|おすすめ記事",
-  ].join("|")})\\b`,
-  "iu",
-);
+import { SECTION_HEADING } from "./section-headings.js";
 
 const HEADING = new Set(["h2", "h3", "h4", "h5", "h6"]);
 /** What may follow a section heading as its list of links. */
