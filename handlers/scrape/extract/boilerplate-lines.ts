@@ -1,7 +1,7 @@
 // Short blocks inside an article that introduce or are boilerplate, recognised by their text and links:
 // headings of related/share/comment sections (several languages) with the link list under them, "Read also:
 // <link>" lines, paragraphs that are only a link (inline teasers), date-only and "a | b | date" meta lines,
-// picture credit lines ("Foto: …") and copyright or licence notices.
+// picture credit lines ("Foto: …"), copyright or licence notices and short calls to subscribe.
 import { type Element, elementChildren, isElement, removeNode, type TextStats } from "./dom.js";
 import { SECTION_HEADING } from "./section-headings.js";
 
@@ -30,6 +30,10 @@ const RIGHTS =
 const CREDIT_LINE =
   /^[([]?(fotos?|photos?|bild(er)?|titelbild|beitragsbild|quelle|source|fuente|fonte|crédits?( photos?)?|credits?|image|imagen|abbildung|abb\.|copyright|©)\s?:/iu;
 const CREDIT_BLOCK = new Set(["p", "div", "span", "small", "em", "i", "figcaption"]);
+
+/** Calls to subscribe or become a member (paywall and membership appeals), as a short line of their own. */
+const SUBSCRIBE =
+  /\b(subscribe|subscriber|subscription|abonnieren|abonnent|suscr[ií]b|hazte miembro|s'abonner|abbonati)/iu;
 
 function linkShare(s: TextStats | undefined): number {
   return s?.chars ? s.linkChars / s.chars : 0;
@@ -80,6 +84,10 @@ export function dropBoilerplateLines(root: Element, stats: Map<Element, TextStat
         }
       }
       if (DATE_BLOCK.has(child.name) && len <= 150 && META_SEPARATOR.test(text) && HAS_DATE.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      if (CREDIT_BLOCK.has(child.name) && len <= 250 && SUBSCRIBE.test(text)) {
         removeNode(child);
         continue;
       }
