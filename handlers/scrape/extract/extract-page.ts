@@ -4,7 +4,7 @@ import { type CheerioAPI, load } from "cheerio/slim";
 import { boundNesting } from "./bound-nesting.js";
 import { flattenDeep } from "./dom.js";
 import { extractMainText } from "./main-text.js";
-import { extractMetadata, type PageMetadata } from "./metadata.js";
+import { extractMetadata, jsonLd, type PageMetadata } from "./metadata.js";
 
 export interface ExtractedPage extends PageMetadata {
   text: string;
@@ -19,12 +19,23 @@ export function extractPage(html: string, pageUrl: string): ExtractedPage {
   };
   let first: CheerioAPI | null = parse();
   const meta = extractMetadata(first, pageUrl);
+  const ldBody = articleBody(first);
   // The first extraction attempt reuses this parse (metadata reading does not mutate it); retries re-parse.
   const reload = () => {
     const $ = first ?? parse();
     first = null;
     return $;
   };
-  const text = extractMainText(reload, meta.title);
+  const extracted = extractMainText(reload, meta.title);
+  // The page's own JSON-LD articleBody stands in when the DOM candidate holds less than half of it.
+  const text = ldBody && ldBody.length >= 200 && extracted.length < ldBody.length / 2 ? ldBody : extracted;
   return { ...meta, text };
+}
+
+/** JSON-LD `articleBody` as plain text (some sites put HTML in it), or null. */
+function articleBody($: CheerioAPI): string | null {
+  const body = jsonLd($)?.articleBody;
+  if (typeof body !== "string" || !body.trim()) return null;
+  const text = /<[a-z][^>]*>/i.test(body) ? load(body).root().text() : body;
+  return text.replace(/[ \t\u00a0]+/g, " ").trim() || null;
 }

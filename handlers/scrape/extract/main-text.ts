@@ -2,6 +2,8 @@
 // boilerplate, score paragraphs into their ancestors, pick the best container (plus related siblings),
 // then drop link-heavy or form-like blocks inside it. Retried with relaxed rules when too little survives.
 import type { CheerioAPI } from "cheerio/slim";
+import { dropBoilerplate } from "./boilerplate.js";
+import { dropBoilerplateLines } from "./boilerplate-lines.js";
 import { cleanArticle } from "./clean-article.js";
 import {
   type AnyNode,
@@ -30,7 +32,8 @@ import {
 } from "./patterns.js";
 import { classWeight, type Flags } from "./weights.js";
 
-const MIN_CHARS = 500;
+/** An attempt that keeps this much text is taken; below it the next, more permissive one is tried. */
+const MIN_CHARS = 350;
 
 function isHidden(el: Element): boolean {
   const style = el.attribs.style ?? "";
@@ -271,6 +274,11 @@ function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): st
   if (!picked) return htmlToText(body);
   const nodes = withSiblings(picked.top, picked.scores);
   for (const n of nodes) if (isElement(n)) cleanArticle($, n, flags, picked.scores);
+  for (const n of nodes) {
+    if (!isElement(n)) continue;
+    dropBoilerplate(n, textStats(n, COMMAS));
+    dropBoilerplateLines(n, textStats(n, COMMAS));
+  }
   return nodes
     .map((n) => htmlToText(n))
     .filter(Boolean)

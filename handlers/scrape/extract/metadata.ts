@@ -16,7 +16,8 @@ const ARTICLE_TYPES =
 
 type Json = Record<string, unknown>;
 
-function jsonLd($: CheerioAPI): Json | null {
+/** The page's first JSON-LD object of an article type (also inside `@graph`), or null. */
+export function jsonLd($: CheerioAPI): Json | null {
   for (const el of $('script[type="application/ld+json"]').toArray()) {
     let data: unknown;
     try {

@@ -1,0 +1,110 @@
+// Short blocks inside an article that introduce or are boilerplate, recognised by their text and links:
+// headings of related/share/comment sections (several languages) with the link list under them, "Read also:
+// <link>" lines, paragraphs that are only a link (inline teasers), date-only and "a | b | date" meta lines,
+// picture credit lines ("Foto: …"), copyright or licence notices and short calls to subscribe.
+import { type Element, elementChildren, isElement, removeNode, type TextStats } from "./dom.js";
+import { SECTION_HEADING } from "./section-headings.js";
+
+const HEADING = new Set(["h2", "h3", "h4", "h5", "h6"]);
+/** What may follow a section heading as its list of links. */
+const LINK_BLOCK = new Set(["ul", "ol", "div", "section", "nav", "aside", "dl"]);
+/** Blocks that may be a date line (an inline date belongs to its sentence). */
+const DATE_BLOCK = new Set(["p", "div", "li", "dd", "dt"]);
+const LABELLED_LINK = /^[^.!?:]{2,40}:\s*\S/;
+const DATE =
+  "(\\d{1,2}\\.\\s?\\d{1,2}\\.\\s?\\d{2,4}|\\d{1,2}/\\d{1,2}/\\d{2,4}|\\d{4}-\\d{2}-\\d{2}|\\d{1,2}\\.?\\s\\p{L}{3,10}\\.?\\s\\d{4}|\\p{L}{3,10}\\.?\\s\\d{1,2},?\\s\\d{4})";
+const TIME = "(\\d{1,2}:\\d{2}(\\s?([ap]\\.?m\\.?|uhr|h))?)";
+/** A line that is only a date and/or time, with at most a short label ("Updated:", "Stand", a weekday). */
+const DATE_ONLY = new RegExp(
+  `^([\\p{L} ]{1,20}[:,]?\\s)?(${DATE}([\\s,|·–-]+${TIME})?|${TIME})[\\s.]*$`,
+  "iu",
+);
+
+/** A byline or post-meta line: fields split by bars or middots, one of them a date or time. */
+const META_SEPARATOR = /\s[|·•]\s/u;
+const HAS_DATE = new RegExp(`${DATE}|${TIME}`, "iu");
+/** Copyright and licence notices of the site (not quotes about them: a notice is a short line of its own). */
+const RIGHTS =
+  /^\s*(©|\(c\) \d{4}|copyright\b)|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|licensed under (a |the )?creative commons|vervielfältigung nur mit/iu;
+/** A picture credit or source line: "Foto: …", "Source: …", "Crédits photos : …". */
+const CREDIT_LINE =
+  /^[([]?(fotos?|photos?|bild(er)?|titelbild|beitragsbild|quelle|source|fuente|fonte|crédits?( photos?)?|credits?|image|imagen|abbildung|abb\.|copyright|©)\s?:/iu;
+const CREDIT_BLOCK = new Set(["p", "div", "span", "small", "em", "i", "figcaption"]);
+
+/** Calls to subscribe or become a member (paywall and membership appeals), as a short line of their own. */
+const SUBSCRIBE =
+  /\b(subscribe|subscriber|subscription|abonnieren|abonnent|suscr[ií]b|hazte miembro|s'abonner|abbonati)/iu;
+
+function linkShare(s: TextStats | undefined): number {
+  return s?.chars ? s.linkChars / s.chars : 0;
+}
+
+function textOf(el: Element): string {
+  let out = "";
+  const walk = (n: Element) => {
+    for (const c of n.children)
+      if (c.type === "text") out += c.data;
+      else if (isElement(c) && c.type === "tag") walk(c);
+  };
+  walk(el);
+  return out.replace(/\s+/g, " ").trim();
+}
+
+/** Removes section headings with the link block under them, labelled link lines, link-only paragraphs and date lines. */
+export function dropBoilerplateLines(root: Element, stats: Map<Element, TextStats>): void {
+  const walk = (el: Element) => {
+    for (const child of elementChildren(el)) {
+      if (!child.parent) continue;
+      const s = stats.get(child);
+      const len = s?.length ?? 0;
+      if (len === 0 || len > 300) {
+        walk(child);
+        continue;
+      }
+      const text = textOf(child);
+      if (HEADING.has(child.name) || child.name === "p") {
+        const label = text.replace(/^[\W_]+/u, "");
+        const match = len <= 60 ? SECTION_HEADING.exec(label) : null;
+        // A paragraph is a heading only when the words are all it says ("See also: <link>" is a line).
+        if (match && (child.name !== "p" || /^[\s:.!?…»›>)-]*$/u.test(label.slice(match[0].length)))) {
+          let next = child.next;
+          while (next && !isElement(next)) next = next.next;
+          if (isElement(next) && LINK_BLOCK.has(next.name) && linkShare(stats.get(next)) > 0.5) {
+            removeNode(next);
+          }
+          removeNode(child);
+          continue;
+        }
+      }
+      if (child.name === "p") {
+        const ld = linkShare(s);
+        if ((ld > 0.5 && LABELLED_LINK.test(text)) || (child.name === "p" && ld > 0.9)) {
+          removeNode(child);
+          continue;
+        }
+      }
+      if (DATE_BLOCK.has(child.name) && len <= 150 && META_SEPARATOR.test(text) && HAS_DATE.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      if (CREDIT_BLOCK.has(child.name) && len <= 250 && SUBSCRIBE.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      if (CREDIT_BLOCK.has(child.name) && len <= 200 && RIGHTS.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      if (CREDIT_BLOCK.has(child.name) && len <= 100 && CREDIT_LINE.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      if (DATE_BLOCK.has(child.name) && len <= 48 && DATE_ONLY.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      walk(child);
+    }
+  };
+  walk(root);
+}
