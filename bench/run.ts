@@ -1,7 +1,7 @@
 // `npm run bench`: the system beside raw BullMQ on this machine's Redis and Postgres, each figure the
 // median of several runs after a warm-up. Prints a markdown table and writes bench/results.md (a partial
 // run: bench/results.partial.md).
-// Options: --only <scenario> (throughput, concurrency, ack, latency, cost, schedule, recovery or 1..7),
+// Options: --only <scenario> (throughput, concurrency, ack, latency, cost, schedule, recovery, org-cap or 1..8),
 // --quick (scaled-down sizes, for a check; the README's numbers come from a full run), --runs <n>.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ import { concurrency } from "./scenarios/concurrency.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { cost } from "./scenarios/cost.js";
 import { latency } from "./scenarios/latency.js";
+import { orgCap } from "./scenarios/org-cap.js";
 import { recovery } from "./scenarios/recovery.js";
 import { schedule } from "./scenarios/schedule.js";
 import { throughput } from "./scenarios/throughput.js";
@@ -26,6 +27,7 @@ const SCENARIOS: [string, Scenario][] = [
   ["cost", cost],
   ["schedule", schedule],
   ["recovery", recovery],
+  ["org-cap", orgCap],
 ];
 
 function parseArgs(argv: string[]) {
