@@ -54,6 +54,7 @@ export const configSchema = z.object({
   RELAY_CONCURRENCY: z.coerce.number().int().positive().default(100),
   RELAY_TYPE_CONCURRENCY: z.preprocess(emptyToUndefined, perTypeConcurrency.optional()),
   ORG_MAX_ACTIVE: z.coerce.number().int().nonnegative().default(50),
+  SCRAPER_HOST_CONCURRENCY: z.coerce.number().int().positive().default(2),
   RETRY_DELAYS_MS: delays.default([60_000, 300_000, 900_000]),
   RATE_LIMIT_MAX_WAITS: z.coerce.number().int().positive().default(20),
   RATE_LIMIT_MAX_AGE_MS: z.coerce

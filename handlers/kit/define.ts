@@ -47,6 +47,11 @@ export interface JobTypeSpec<P> {
   dedupKey?(payload: P): string;
   /** Set for a type cron keeps fresh. */
   schedule?: JobSchedule<P>;
+  /**
+   * The outside host a job calls, for per-host politeness: at most SCRAPER_HOST_CONCURRENCY jobs of one host
+   * run at once across all relays, the others wait (reason `host`). null: no single host.
+   */
+  hostOf?(ctx: { db: Db }, payload: P): Promise<string | null>;
 }
 
 export interface JobTypeDefinition<P = unknown> extends JobTypeSpec<P> {

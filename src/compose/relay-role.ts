@@ -51,6 +51,7 @@ export async function startRelaySide(cfg: Config, parts: RelayParts, stops: Stop
     concurrency: cfg.RELAY_CONCURRENCY,
     typeConcurrency: cfg.RELAY_TYPE_CONCURRENCY,
     orgMaxActive: cfg.ORG_MAX_ACTIVE,
+    hostConcurrency: cfg.SCRAPER_HOST_CONCURRENCY,
     rateLimitMaxWaits: cfg.RATE_LIMIT_MAX_WAITS,
     rateLimitMaxAgeMs: cfg.RATE_LIMIT_MAX_AGE_MS,
     lockDurationMs: cfg.LOCK_DURATION_MS,

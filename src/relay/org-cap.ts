@@ -73,6 +73,8 @@ const UNLEASED: Slot = { id: "", expiry: Number.POSITIVE_INFINITY, freedAt: 0 };
 export interface OrgCapOptions {
   redis: Redis;
   prefix: string;
+  /** Key namespace: `orgcap` (organizations) or `hostcap` (hosts, always hard). @default "orgcap" */
+  namespace?: string;
   /** Each organization's cap (0 = none) and whether it is hard. */
   limits: (orgId: string) => Promise<CapLimits>;
 }
@@ -88,10 +90,12 @@ export class OrgCap {
   /** Per queue and organization: until when "no one else under their cap waits" holds. */
   private readonly alone = new Map<string, { until: number; answer: Promise<boolean> }>();
   private readonly prefix: string;
+  private readonly namespace: string;
   private readonly limits: OrgCapOptions["limits"];
 
   constructor(options: OrgCapOptions) {
     this.prefix = options.prefix;
+    this.namespace = options.namespace ?? "orgcap";
     this.limits = options.limits;
     this.redis = options.redis as CapRedis;
     if (typeof this.redis.orgCap !== "function") this.redis.defineCommand("orgCap", { lua: SCRIPT });
@@ -104,7 +108,7 @@ export class OrgCap {
   }
 
   private key(orgId: string) {
-    return `${this.prefix}:orgcap:${orgId}`;
+    return `${this.prefix}:${this.namespace}:${orgId}`;
   }
 
   /**
@@ -189,6 +193,12 @@ export class OrgCap {
       this.sweeper = setInterval(() => void this.sweep(false), IDLE_RELEASE_MS / 2);
       this.sweeper.unref();
     }
+  }
+
+  /** Gives the slot back to Redis now (a job waits for it elsewhere), rather than keeping it for this relay. */
+  releaseNow(orgId: string, slot: Slot): Promise<boolean> {
+    if (!slot.id) return Promise.resolve(true);
+    return this.batch.load({ op: "r", key: this.key(orgId), slot: slot.id, expiry: 0, cap: 0 });
   }
 
   /** Gives back slots unused for IDLE_RELEASE_MS (all of them when `all`). */

@@ -5,6 +5,7 @@
 import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
+import { getJob } from "../../db/queries/jobs.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { OrgLimitsCache } from "../flow/org-limits.js";
 import { Pauses, pauseKey, pausesChannel } from "../flow/pauses.js";
@@ -16,7 +17,7 @@ import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData, Queues } from "../queue
 import { PollLoop } from "../runtime/poll-loop.js";
 import { Attempt, type AttemptDeps } from "./attempt.js";
 import { dispatch } from "./dispatch.js";
-import { OrgCap } from "./org-cap.js";
+import { OrgCap, type Slot } from "./org-cap.js";
 import { SlotPool } from "./slot-pool.js";
 import { AdaptiveStalledCheck } from "./stalled-check.js";
 
@@ -39,6 +40,8 @@ export interface RelayOptions {
   /** Per-type maxima within the pool (not reservations). */
   typeConcurrency?: Record<string, number>;
   orgMaxActive: number;
+  /** Jobs of one host (a type's hostOf) running at once across relays. @default 2 */
+  hostConcurrency?: number;
   rateLimitMaxWaits: number;
   rateLimitMaxAgeMs: number;
   lockDurationMs: number;
@@ -60,6 +63,8 @@ export class Relay {
   private readonly workers: Worker<QueueJobData>[] = [];
   private readonly inFlight = new Map<string, AbortController>();
   private readonly orgCap: OrgCap;
+  /** Per-host slots for types that name their host (scrape): SCRAPER_HOST_CONCURRENCY, hard, across relays. */
+  private readonly hostCap: OrgCap;
   private readonly attempt: Attempt;
   private readonly pool: SlotPool;
   private readonly queues: Queues;
@@ -77,6 +82,12 @@ export class Relay {
       limits: (orgId) => limits.get(orgId),
     });
     this.attempt = new Attempt({ ...options, dispatch: options.dispatch ?? dispatch });
+    this.hostCap = new OrgCap({
+      redis: options.connection,
+      prefix: options.prefix,
+      namespace: "hostcap",
+      limits: async () => ({ maxActive: options.hostConcurrency ?? 2, hard: true }),
+    });
     this.pool = new SlotPool(options.concurrency, (type) => this.maxOf(type));
     this.queues = new Queues(options.connection, options.prefix, options.catalog);
     this.waiting = new Waiting({
@@ -93,8 +104,12 @@ export class Relay {
     });
   }
 
-  /** Reloads the pauses and wakes the jobs of every pause that is gone (also ones no relay woke before). */
+  /**
+   * Reloads the pauses and wakes the jobs of every pause that is gone (also ones no relay woke before); and
+   * one job per host with waiting jobs, in case a crashed relay's host slot expired with no one to wake them.
+   */
   private async refreshPauses(): Promise<void> {
+    for (const host of await this.waiting.parkedKeys("host")) await this.waiting.wake("host", host, 1);
     const gone = new Set(await this.pauses.load());
     for (const key of await this.waiting.parkedKeys("paused")) if (!this.pauses.has(key)) gone.add(key);
     for (const key of gone) {
@@ -200,20 +215,63 @@ export class Relay {
     if (!def) throw new UnrecoverableError(`unknown job type ${job.name}`);
     const pause = this.pauses.match(job.name, job.data.orgId);
     if (pause && (await this.park(job, token, pauseKey(pause)))) throw new DelayedError();
+    const host = def.hostOf ? await this.hostOf(def, job.id!) : null;
+    const hostSlot = host ? await this.hostSlot(job, token, host, def.timeoutMs) : null;
+    try {
+      return await this.inPool(job, token, def.timeoutMs);
+    } finally {
+      if (host && hostSlot) await this.releaseHost(host, hostSlot);
+    }
+  }
+
+  /** The job's host (its type's hostOf on the row's payload); null when it names none or the row moved on. */
+  private async hostOf(def: NonNullable<ReturnType<Catalog["get"]>>, jobId: string): Promise<string | null> {
+    const row = await getJob(this.options.db, jobId);
+    if (!row || !["queued", "retrying", "active"].includes(row.status)) return null;
+    return def.hostOf!({ db: this.options.db }, row.payload).catch(() => null);
+  }
+
+  /**
+   * One of the host's SCRAPER_HOST_CONCURRENCY slots (shared by every relay), or the job waits for one:
+   * parked on reason `host` (no slot, no attempt) until a slot of that host is given back; throws
+   * DelayedError then. null when it runs without one (a lost attempt's job, already active).
+   */
+  private async hostSlot(job: Job<QueueJobData>, token: string | undefined, host: string, timeoutMs: number) {
+    const slot = await this.hostCap.acquire(host, timeoutMs, job.name);
+    if (slot) return slot;
+    if (!(await this.waiting.park(job, token, { reason: "host", key: host }))) return null;
+    // A slot freed between the refusal and the park woke nobody: take it back out and wake one.
+    const freed = await this.hostCap.acquire(host, timeoutMs, job.name);
+    if (freed) await this.releaseHost(host, freed);
+    throw new DelayedError();
+  }
+
+  /** The host's slot goes back to Redis at once and one job waiting for that host is woken. */
+  private async releaseHost(host: string, slot: Slot): Promise<void> {
+    await this.hostCap.releaseNow(host, slot).catch(() => false);
+    await this.waiting.wake("host", host, 1).catch(() => 0);
+  }
+
+  /** The rest of process(): a slot of the pool, the organization's cap, the attempt. */
+  private async inPool(
+    job: Job<QueueJobData>,
+    token: string | undefined,
+    timeoutMs: number,
+  ): Promise<unknown> {
     if (!(await this.pool.acquire(job.name))) {
       // Stopping before it got a slot: nothing was written; another relay takes it now.
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
     try {
-      const slot = await this.orgCap.acquire(job.data.orgId, def.timeoutMs, job.name);
+      const slot = await this.orgCap.acquire(job.data.orgId, timeoutMs, job.name);
       if (!slot) {
         // Come back in 2-5 s: long enough that a capped flood does not spin through Redis.
         await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
         throw new DelayedError();
       }
       try {
-        return await this.run(job, token, def.timeoutMs);
+        return await this.run(job, token, timeoutMs);
       } finally {
         this.orgCap.release(job.data.orgId, slot);
       }

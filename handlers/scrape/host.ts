@@ -1,0 +1,19 @@
+// The host a scrape calls (its source's URL), for the relay's per-host politeness: read before the job
+// starts, so a job that must wait for its host spends no attempt.
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { contextSources } from "../../db/schema.js";
+
+export async function scrapeHost(ctx: { db: Db }, payload: { sourceId: string }): Promise<string | null> {
+  const [row] = await ctx.db
+    .select({ url: contextSources.url })
+    .from(contextSources)
+    .where(eq(contextSources.id, payload.sourceId))
+    .limit(1);
+  if (!row) return null;
+  try {
+    return new URL(row.url).host.toLowerCase();
+  } catch {
+    return null;
+  }
+}
