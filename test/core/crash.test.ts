@@ -83,6 +83,41 @@ test("kill -9 of the relay mid-job: the job runs again once a relay is back and 
   expect(await second.exited).toBe(0);
 });
 
+test("kill -9 of a relay while jobs wait on a pause: nothing lost, nothing doubled", {
+  timeout: 90_000,
+}, async () => {
+  const first = await spawnService(relayEnv());
+  children.push(first);
+  const paused = await api.api("/admin/pauses", { method: "POST", json: { type: "echo" } });
+  const pauseId = ((await paused.json()) as { pause: { id: string } }).pause.id;
+  const ids = await Promise.all(Array.from({ length: 5 }, (_, i) => enqueue({ value: `parked-${i}` })));
+  await eventually(
+    async () => {
+      for (const id of ids) if (!(await jobOf(api, id)).waitingOn) return false;
+      return true;
+    },
+    { timeoutMs: 20_000 },
+  );
+  first.process.kill("SIGKILL");
+  await first.exited;
+  const second = await spawnService(relayEnv());
+  children.push(second);
+  expect((await api.api(`/admin/pauses/${pauseId}`, { method: "DELETE" })).status).toBe(200);
+  for (const id of ids) {
+    const job = await eventually(
+      async () => {
+        const j = await jobOf(api, id);
+        return j.status === "completed" ? j : null;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(job.attempts).toBe(1);
+    expect((await runs(id)).map((x) => x.outcome)).toEqual(["completed"]);
+  }
+  second.process.kill("SIGTERM");
+  expect(await second.exited).toBe(0);
+});
+
 test("SIGTERM drains active jobs within the grace period", { timeout: 60_000 }, async () => {
   const relay = await spawnService(relayEnv({ SHUTDOWN_GRACE_MS: "15000" }));
   children.push(relay);

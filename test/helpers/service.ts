@@ -110,6 +110,7 @@ export async function jobOf(t: TestService, id: string) {
         attempts: number;
         result: unknown;
         error: { code: string | null; message: string | null } | null;
+        waitingOn: { reason: string; key: string | null; until: string | null } | null;
       };
     }
   ).job;
