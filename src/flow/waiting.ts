@@ -52,20 +52,27 @@ export class Waiting {
       const popped = await this.o.redis.zpopmin(list, Math.min(100, limit - woken));
       if (!popped.length) break;
       const ids: string[] = [];
-      for (let i = 0; i < popped.length; i += 2) {
-        const member = popped[i]!;
-        const at = member.indexOf(":");
-        const [type, id] = [member.slice(0, at), member.slice(at + 1)];
-        ids.push(id);
-        const job = await Job.fromId(this.o.queues.get(type), id).catch(() => undefined);
-        // Already out of delayed (a reconciler re-add, a relay that took it): nothing to promote.
-        await job?.promote().catch(() => {});
-      }
+      for (let i = 0; i < popped.length; i += 2) ids.push(await this.promote(popped[i]!));
       await clearWaiting(this.o.db, ids);
       woken += ids.length;
     }
     if ((await this.o.redis.zcard(list)) === 0) await this.o.redis.srem(this.keysKey(reason), key);
     return woken;
+  }
+
+  /** Wakes one job already popped from its wake list (member "<type>:<jobId>", e.g. by a slot release). */
+  async wakeMember(member: string): Promise<void> {
+    await clearWaiting(this.o.db, [await this.promote(member)]);
+  }
+
+  /** Moves the parked job back to waiting; returns its id. */
+  private async promote(member: string): Promise<string> {
+    const at = member.indexOf(":");
+    const [type, id] = [member.slice(0, at), member.slice(at + 1)];
+    const job = await Job.fromId(this.o.queues.get(type), id).catch(() => undefined);
+    // Already out of delayed (a reconciler re-add, a relay that took it): nothing to promote.
+    await job?.promote().catch(() => {});
+    return id;
   }
 
   /** The keys of `reason` that have parked jobs (to wake those whose reason cleared while no one looked). */

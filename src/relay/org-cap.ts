@@ -12,17 +12,21 @@ import type { Redis } from "ioredis";
 import type { CapLimits } from "../flow/org-limits.js";
 import { selfClockingBatch } from "../runtime/batch.js";
 
-// KEYS: one lease set per item. ARGV: now, then per item: op ("a" take or renew, "r" release), slot,
-// expiry, cap. Releases run first, so a slot freed in this batch can be taken in it.
+// KEYS: two per item, its lease set and the wake list of the jobs waiting for it (src/flow/waiting.ts).
+// ARGV: now, then per item: op ("a" take or renew, "r" release), slot, expiry, cap. Releases run first, so a
+// slot freed in this batch can be taken in it; a release also pops the longest-waiting job of that key and
+// answers its member ("<type>:<jobId>") for the relay to wake, else 1.
 const SCRIPT = `
 local now = tonumber(ARGV[1])
 local out = {}
 for pass = 1, 2 do
-  for i, key in ipairs(KEYS) do
+  for i = 1, #KEYS / 2 do
+    local key, waiting = KEYS[i * 2 - 1], KEYS[i * 2]
     local op, slot, expiry, cap = ARGV[i * 4 - 2], ARGV[i * 4 - 1], tonumber(ARGV[i * 4]), tonumber(ARGV[i * 4 + 1])
     if pass == 1 and op == 'r' then
       redis.call('ZREM', key, slot)
-      out[i] = 1
+      local next = redis.call('ZPOPMIN', waiting)
+      if next[1] then out[i] = next[1] else out[i] = 1 end
     elseif pass == 2 and op == 'a' then
       redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
       if redis.call('ZSCORE', key, slot) or redis.call('ZCARD', key) < cap then
@@ -50,11 +54,14 @@ const LEASE_MARGIN_MS = 60_000;
 /** A held slot is handed to a job only if its lease outlasts the job's timeout by this much; else renewed. */
 const HANDOUT_MARGIN_MS = 5_000;
 
-type CapRedis = Redis & { orgCap(numKeys: number, ...args: (string | number)[]): Promise<number[]> };
+type CapRedis = Redis & {
+  orgCap(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
+};
 
 interface CapOp {
   op: "a" | "r";
-  key: string;
+  /** The organization (or host) the slot belongs to. */
+  id: string;
   slot: string;
   expiry: number;
   cap: number;
@@ -75,6 +82,10 @@ export interface OrgCapOptions {
   prefix: string;
   /** Key namespace: `orgcap` (organizations) or `hostcap` (hosts, always hard). @default "orgcap" */
   namespace?: string;
+  /** The waiting reason whose wake list a release pops (`org_cap`, `host`). @default "org_cap" */
+  waitReason?: string;
+  /** A release popped a waiting job (member "<type>:<jobId>"): wake it. */
+  onWake?: (member: string) => void;
   /** Each organization's cap (0 = none) and whether it is hard. */
   limits: (orgId: string) => Promise<CapLimits>;
 }
@@ -91,24 +102,37 @@ export class OrgCap {
   private readonly alone = new Map<string, { until: number; answer: Promise<boolean> }>();
   private readonly prefix: string;
   private readonly namespace: string;
+  private readonly waitReason: string;
+  private readonly onWake: (member: string) => void;
   private readonly limits: OrgCapOptions["limits"];
 
   constructor(options: OrgCapOptions) {
     this.prefix = options.prefix;
     this.namespace = options.namespace ?? "orgcap";
+    this.waitReason = options.waitReason ?? "org_cap";
+    this.onWake = options.onWake ?? (() => {});
     this.limits = options.limits;
     this.redis = options.redis as CapRedis;
     if (typeof this.redis.orgCap !== "function") this.redis.defineCommand("orgCap", { lua: SCRIPT });
     this.batch = selfClockingBatch<CapOp, boolean>(async (ops) => {
       const args: (string | number)[] = [Date.now()];
       for (const o of ops) args.push(o.op, o.slot, o.expiry, o.cap);
-      const out = await this.redis.orgCap(ops.length, ...ops.map((o) => o.key), ...args);
-      return out.map((v) => v === 1);
+      const keys = ops.flatMap((o) => [this.key(o.id), this.waitKey(o.id)]);
+      const out = await this.redis.orgCap(keys.length, ...keys, ...args);
+      return out.map((v) => {
+        if (typeof v === "string") this.onWake(v);
+        return v !== 0;
+      });
     });
   }
 
   private key(orgId: string) {
     return `${this.prefix}:${this.namespace}:${orgId}`;
+  }
+
+  /** The wake list of jobs waiting for one of this key's slots (Waiting's list key). */
+  private waitKey(id: string) {
+    return `${this.prefix}:wait:${this.waitReason}:${id}`;
   }
 
   /**
@@ -124,9 +148,7 @@ export class OrgCap {
     if (held && held.expiry >= now + timeoutMs + HANDOUT_MARGIN_MS) return held;
     const slot = held ?? { id: `${this.owner}:${++this.seq}`, expiry: 0, freedAt: 0 };
     const expiry = now + timeoutMs + LEASE_MARGIN_MS;
-    if (
-      await this.batch.load({ op: "a", key: this.key(orgId), slot: slot.id, expiry, cap: limits.maxActive })
-    ) {
+    if (await this.batch.load({ op: "a", id: orgId, slot: slot.id, expiry, cap: limits.maxActive })) {
       slot.expiry = expiry;
       return slot;
     }
@@ -198,7 +220,7 @@ export class OrgCap {
   /** Gives the slot back to Redis now (a job waits for it elsewhere), rather than keeping it for this relay. */
   releaseNow(orgId: string, slot: Slot): Promise<boolean> {
     if (!slot.id) return Promise.resolve(true);
-    return this.batch.load({ op: "r", key: this.key(orgId), slot: slot.id, expiry: 0, cap: 0 });
+    return this.batch.load({ op: "r", id: orgId, slot: slot.id, expiry: 0, cap: 0 });
   }
 
   /** Gives back slots unused for IDLE_RELEASE_MS (all of them when `all`). */
@@ -209,7 +231,7 @@ export class OrgCap {
       const keep: Slot[] = [];
       for (const s of list) {
         if (!all && s.freedAt > cutoff) keep.push(s);
-        else pending.push(this.batch.load({ op: "r", key: this.key(orgId), slot: s.id, expiry: 0, cap: 0 }));
+        else pending.push(this.batch.load({ op: "r", id: orgId, slot: s.id, expiry: 0, cap: 0 }));
       }
       if (keep.length) this.free.set(orgId, keep);
       else this.free.delete(orgId);

@@ -76,17 +76,24 @@ export class Relay {
 
   constructor(private readonly options: RelayOptions) {
     const limits = new OrgLimitsCache(options.db, { maxActive: options.orgMaxActive, enqueuePerMinute: 0 });
+    const onWake = (member: string) =>
+      void this.waiting
+        .wakeMember(member)
+        .catch((err: Error) => options.log.warn({ member, err: err.message }, "wake failed"));
     this.orgCap = new OrgCap({
       redis: options.connection,
       prefix: options.prefix,
       limits: (orgId) => limits.get(orgId),
+      onWake,
     });
     this.attempt = new Attempt({ ...options, dispatch: options.dispatch ?? dispatch });
     this.hostCap = new OrgCap({
       redis: options.connection,
       prefix: options.prefix,
       namespace: "hostcap",
+      waitReason: "host",
       limits: async () => ({ maxActive: options.hostConcurrency ?? 2, hard: true }),
+      onWake,
     });
     this.pool = new SlotPool(options.concurrency, (type) => this.maxOf(type));
     this.queues = new Queues(options.connection, options.prefix, options.catalog);
@@ -110,6 +117,7 @@ export class Relay {
    */
   private async refreshPauses(): Promise<void> {
     for (const host of await this.waiting.parkedKeys("host")) await this.waiting.wake("host", host, 1);
+    for (const org of await this.waiting.parkedKeys("org_cap")) await this.waiting.wake("org_cap", org, 1);
     const gone = new Set(await this.pauses.load());
     for (const key of await this.waiting.parkedKeys("paused")) if (!this.pauses.has(key)) gone.add(key);
     for (const key of gone) {
@@ -124,6 +132,24 @@ export class Relay {
       this.options.typeConcurrency?.[type] ?? this.options.concurrency,
       this.options.concurrency,
     );
+  }
+
+  private lastIdleWake = 0;
+
+  /**
+   * Free slots and nothing left to fetch: wake jobs parked on an organization's cap, round-robin across
+   * organizations, one per free slot (at most once a second; nothing is sent when no job is parked).
+   */
+  private wakeIdle(): void {
+    const free = this.pool.size - this.pool.inUse;
+    if (free <= 0 || Date.now() - this.lastIdleWake < 1_000) return;
+    this.lastIdleWake = Date.now();
+    void (async () => {
+      const orgs = await this.waiting.parkedKeys("org_cap");
+      let woken = 0;
+      for (let round = 0; woken < free && orgs.length && round < free; round++)
+        for (const org of orgs) if (woken < free) woken += await this.waiting.wake("org_cap", org, 1);
+    })().catch((err: Error) => this.options.log.warn({ err: err.message }, "idle wake failed"));
   }
 
   /** The slot pool's state per type (metrics, tests). */
@@ -156,6 +182,8 @@ export class Relay {
       });
       worker.on("error", (err) => this.options.log.warn({ type, err: err.message }, "relay worker error"));
       worker.on("active", () => this.stalledCheck?.activity());
+      // A queue ran dry while this relay has free slots: jobs parked on a soft cap may have them.
+      worker.on("drained", () => this.wakeIdle());
       this.workers.push(worker);
     }
     this.stalledCheck = new AdaptiveStalledCheck(this.workers, {
@@ -246,10 +274,9 @@ export class Relay {
     throw new DelayedError();
   }
 
-  /** The host's slot goes back to Redis at once and one job waiting for that host is woken. */
+  /** The host's slot goes back to Redis at once; the same script call pops a job waiting for it to wake. */
   private async releaseHost(host: string, slot: Slot): Promise<void> {
     await this.hostCap.releaseNow(host, slot).catch(() => false);
-    await this.waiting.wake("host", host, 1).catch(() => 0);
   }
 
   /** The rest of process(): a slot of the pool, the organization's cap, the attempt. */
@@ -264,9 +291,18 @@ export class Relay {
       throw new DelayedError();
     }
     try {
-      const slot = await this.orgCap.acquire(job.data.orgId, timeoutMs, job.name);
+      const orgId = job.data.orgId;
+      const slot = await this.orgCap.acquire(orgId, timeoutMs, job.name);
       if (!slot) {
-        // Come back in 2-5 s: long enough that a capped flood does not spin through Redis.
+        // Waits for a slot of its organization: parked (reason org_cap) and woken by the release that frees
+        // one (or, for a soft cap, by an idle relay). A lost attempt's job (active) cannot park: it comes
+        // back in 2-5 s instead.
+        if (await this.waiting.park(job, token, { reason: "org_cap", key: orgId })) {
+          // A slot freed between the refusal and the park woke nobody: take it and give it back to wake one.
+          const freed = await this.orgCap.acquire(orgId, timeoutMs, job.name);
+          if (freed) await this.orgCap.releaseNow(orgId, freed);
+          throw new DelayedError();
+        }
         await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
         throw new DelayedError();
       }

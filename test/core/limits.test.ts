@@ -57,8 +57,12 @@ describe("rate limit, org cap, onFailed, retention", () => {
     expect(res.status).toBe(202);
   });
 
-  /** Five 400 ms jobs of a new organization; the most that were active at once. */
+  /** Five 400 ms jobs of a new organization; the most that were active at once, and what waiting jobs waited on. */
   async function peakActive(limits?: { maxActive: number; hard: boolean }): Promise<number> {
+    return (await burst(limits)).peak;
+  }
+
+  async function burst(limits?: { maxActive: number; hard: boolean }) {
     const other = (await (
       await t.api("/admin/orgs", { method: "POST", json: { name: "capped" } })
     ).json()) as { apiKey: string; org: { id: string } };
@@ -76,28 +80,31 @@ describe("rate limit, org cap, onFailed, retention", () => {
       ids.push(((await res.json()) as { job: { id: string } }).job.id);
     }
     let maxActive = 0;
+    const reasons = new Set<string>();
     await eventually(
       async () => {
         const statuses = await Promise.all(
           ids.map(
             async (id) =>
               (await t.api(`/v1/jobs/${id}`, { key: other.apiKey }).then((r) => r.json())) as {
-                job: { status: string };
+                job: { status: string; waitingOn: { reason: string } | null };
               },
           ),
         );
+        for (const s of statuses) if (s.job.waitingOn) reasons.add(s.job.waitingOn.reason);
         maxActive = Math.max(maxActive, statuses.filter((s) => s.job.status === "active").length);
         return statuses.every((s) => s.job.status === "completed");
       },
       { timeoutMs: 30_000, intervalMs: 20 },
     );
-    return maxActive;
+    return { peak: maxActive, reasons };
   }
 
-  test("a hard cap (an organization's override) is never exceeded", async () => {
-    const peak = await peakActive({ maxActive: 2, hard: true });
+  test("a hard cap (an organization's override) is never exceeded; the others wait on org_cap", async () => {
+    const { peak, reasons } = await burst({ maxActive: 2, hard: true });
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(2);
+    expect([...reasons]).toEqual(["org_cap"]);
   });
 
   test("an organization's enqueuePerMinute override replaces ENQUEUE_RATE_LIMIT for it", async () => {
