@@ -68,10 +68,15 @@ export class AiLedger {
       );
       throw err;
     }
-    await putCheckpoint(this.ctx.db, this.job.jobId, key, reply);
     this.calls.made++;
     this.costUsd += costUsd(reply.usage, priceOf(this.ctx.config, reply.model));
-    await this.book(key, reservation, reply.model, reply.usage, "ok");
+    try {
+      await putCheckpoint(this.ctx.db, this.job.jobId, key, reply);
+    } finally {
+      // Booked even when the checkpoint could not be written: the call was paid for, and the reservation
+      // must not stay held for the rest of the month.
+      await this.book(key, reservation, reply.model, reply.usage, "ok");
+    }
     return reply;
   }
 

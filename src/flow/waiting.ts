@@ -9,8 +9,15 @@ import type { Db } from "../../db/client.js";
 import { clearWaiting, markWaiting, type WaitingOn } from "../../db/queries/lifecycle/wait.js";
 import type { Queues } from "../queue/queues.js";
 
-/** How far ahead a parked job is delayed when its reason has no known end (it is woken before). */
-export const PARK_MS = 30 * 86_400_000;
+/**
+ * How far ahead a parked job is delayed when its reason has no known end. It is woken before; this bounds
+ * how long a job whose wake-up was lost (a crash between popping and promoting it) can stay asleep: it
+ * then comes back, is checked again and, still waiting, parks again. @default 3_600_000
+ */
+export const PARK_MS = 3_600_000;
+
+/** The wake list of the jobs waiting on `reason`/`key`; members are "<type>:<jobId>". */
+export const waitListKey = (prefix: string, reason: string, key: string) => `${prefix}:wait:${reason}:${key}`;
 
 export interface WaitingOptions {
   db: Db;
@@ -23,7 +30,7 @@ export class Waiting {
   constructor(private readonly o: WaitingOptions) {}
 
   private listKey(reason: string, key: string): string {
-    return `${this.o.prefix}:wait:${reason}:${key}`;
+    return waitListKey(this.o.prefix, reason, key);
   }
 
   /** The keys of `reason` that have parked jobs. */
@@ -34,17 +41,20 @@ export class Waiting {
   /** Parks an active BullMQ job; false when its row had moved on (cancelled meanwhile): nothing parked. */
   async park(job: Job, token: string | undefined, on: WaitingOn): Promise<boolean> {
     if (!(await markWaiting(this.o.db, job.id!, on))) return false;
-    const until = on.until ? on.until.getTime() : Date.now() + PARK_MS;
-    await job.moveToDelayed(until, token);
-    await this.o.redis
-      .multi()
-      .zadd(this.listKey(on.reason, on.key), Date.now(), `${job.name}:${job.id}`)
-      .sadd(this.keysKey(on.reason), on.key)
-      .exec();
+    const list = this.listKey(on.reason, on.key);
+    const member = `${job.name}:${job.id}`;
+    // On the wake list first, so a wake from now on finds it; one that came before the move to delayed
+    // could not promote it: then it is no longer on the list, and it promotes itself.
+    await this.o.redis.multi().zadd(list, Date.now(), member).sadd(this.keysKey(on.reason), on.key).exec();
+    await job.moveToDelayed(on.until ? on.until.getTime() : Date.now() + PARK_MS, token);
+    if ((await this.o.redis.zscore(list, member)) === null) await job.promote().catch(() => {});
     return true;
   }
 
-  /** Wakes the jobs parked on `reason`/`key` (at most `limit`); returns how many. */
+  /**
+   * Wakes the jobs parked on `reason`/`key` (at most `limit`); returns how many. Members whose job no
+   * longer waits (cancelled, purged, already taken) are dropped and do not count.
+   */
   async wake(reason: string, key: string, limit = Number.POSITIVE_INFINITY): Promise<number> {
     const list = this.listKey(reason, key);
     let woken = 0;
@@ -52,27 +62,40 @@ export class Waiting {
       const popped = await this.o.redis.zpopmin(list, Math.min(100, limit - woken));
       if (!popped.length) break;
       const ids: string[] = [];
-      for (let i = 0; i < popped.length; i += 2) ids.push(await this.promote(popped[i]!));
+      for (let i = 0; i < popped.length; i += 2) {
+        const { id, promoted } = await this.promote(popped[i]!);
+        ids.push(id);
+        if (promoted) woken++;
+      }
       await clearWaiting(this.o.db, ids);
-      woken += ids.length;
     }
     if ((await this.o.redis.zcard(list)) === 0) await this.o.redis.srem(this.keysKey(reason), key);
     return woken;
   }
 
-  /** Wakes one job already popped from its wake list (member "<type>:<jobId>", e.g. by a slot release). */
-  async wakeMember(member: string): Promise<void> {
-    await clearWaiting(this.o.db, [await this.promote(member)]);
+  /**
+   * Wakes one job already popped from the wake list of `reason`/`key` (member "<type>:<jobId>", by a slot
+   * release); when that job no longer waits, the next one on the list is woken instead.
+   */
+  async wakeMember(member: string, reason: string, key: string): Promise<void> {
+    const { id, promoted } = await this.promote(member);
+    await clearWaiting(this.o.db, [id]);
+    if (!promoted) await this.wake(reason, key, 1);
   }
 
-  /** Moves the parked job back to waiting; returns its id. */
-  private async promote(member: string): Promise<string> {
+  /** Moves the parked job back to waiting; `promoted` false when it was not parked any more. */
+  private async promote(member: string): Promise<{ id: string; promoted: boolean }> {
     const at = member.indexOf(":");
     const [type, id] = [member.slice(0, at), member.slice(at + 1)];
     const job = await Job.fromId(this.o.queues.get(type), id).catch(() => undefined);
-    // Already out of delayed (a reconciler re-add, a relay that took it): nothing to promote.
-    await job?.promote().catch(() => {});
-    return id;
+    // promote() refuses a job that is not delayed (a reconciler re-add, a relay that took it, cancelled).
+    const promoted = job
+      ? await job.promote().then(
+          () => true,
+          () => false,
+        )
+      : false;
+    return { id, promoted };
   }
 
   /** The keys of `reason` that have parked jobs (to wake those whose reason cleared while no one looked). */

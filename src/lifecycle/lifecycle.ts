@@ -22,6 +22,7 @@ import {
 import type { JobStatus } from "../../db/schema.js";
 import { newId } from "../../handlers/kit/ids.js";
 import type { EventBus } from "../events/bus.js";
+import { waitListKey } from "../flow/waiting.js";
 import { jobView } from "../jobs/view.js";
 import type { Logger } from "../logger.js";
 import { FairPriorities } from "../queue/fairness.js";
@@ -127,12 +128,7 @@ export class Lifecycle {
             );
       await withTimeout(add, this.deps.queueTimeoutMs ?? 2000, "queue add");
     } catch (err) {
-      const removed = new Set(
-        await deleteQueuedJobs(
-          this.deps.db,
-          landed.map((l) => l.job.id),
-        ).catch(() => []),
-      );
+      const removed = new Set(await this.rollback(landed.map((l) => l.job.id)));
       if (removed.size) {
         this.deps.log.warn(
           { jobs: removed.size, err: (err as Error).message },
@@ -143,6 +139,22 @@ export class Lifecycle {
     }
     if (opts.publish !== false) for (const l of landed) this.publish(l.job);
     return created;
+  }
+
+  /** Removes the rows still queued after a failed queue add (three tries); the ids removed. */
+  private async rollback(ids: string[]): Promise<string[]> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await deleteQueuedJobs(this.deps.db, ids);
+      } catch (err) {
+        if (tries >= 3) {
+          // Left queued in Postgres only: the reconciler's full pass puts them on the queue.
+          this.deps.log.error({ jobs: ids.length, err: (err as Error).message }, "enqueue rollback failed");
+          return [];
+        }
+        await new Promise((r) => setTimeout(r, 200 * tries));
+      }
+    }
   }
 
   private async insertEach(jobs: readonly NewJob[]): Promise<(JobRow | null)[]> {
@@ -196,15 +208,20 @@ export class Lifecycle {
         "queue add",
       );
     } catch (err) {
-      await this.apply("undoRetry", actor, id, {
+      const undone = await this.tryApply("undoRetry", actor, id, {
         previous: current.status,
         set: {
           errorCode: current.errorCode,
           errorMessage: current.errorMessage,
           finishedAt: current.finishedAt,
           attempts: current.attempts,
+          failureHandledAt: current.failureHandledAt,
         },
       });
+      // The add timed out but landed and a relay already runs the job: the retry took effect.
+      if (!undone) return this.mustGet(id, orgId);
+      // A copy that landed after all must not run the job again.
+      await removeQueuedCopy(this.deps.queues.get(row.type), row.id).catch(() => {});
       throw new QueueUnavailable({ cause: err });
     }
     return row;
@@ -223,13 +240,27 @@ export class Lifecycle {
       if (current.status === "queued" || current.status === "retrying") {
         const cancelled = await this.tryApply("cancel", actor, id, {
           orgId,
-          set: { finishedAt: new Date(), nextRunAt: null },
+          set: {
+            finishedAt: new Date(),
+            nextRunAt: null,
+            waitingReason: null,
+            waitingKey: null,
+            waitingUntil: null,
+          },
         });
         if (cancelled) {
           await this.deps.queues
             .get(cancelled.type)
             .remove(cancelled.id)
             .catch(() => 0);
+          // A parked job leaves its wake list too, so no slot release is spent waking it.
+          if (current.waitingReason && current.waitingKey)
+            await this.deps.redis
+              .zrem(
+                waitListKey(this.deps.queues.prefix, current.waitingReason, current.waitingKey),
+                `${current.type}:${id}`,
+              )
+              .catch(() => 0);
           return cancelled;
         }
         continue; // a relay activated it meanwhile: read again

@@ -146,16 +146,21 @@ export class Attempt {
       await finish("recordLost");
       return;
     }
-    const failed = await finish("failLost", {
+    let failed = await finish("failLost", {
       errorCode: "lost",
       errorMessage: `failed after ${row.maxAttempts} attempts: the last attempt was lost (relay stopped)`,
       refundAttempt: true,
       finished: true,
     });
+    // A write whose reply was lost may have committed: then the job failed, and must not be dispatched.
+    if (!failed && (await withDbRetry(() => this.deps.lifecycle.runRecorded(run.id), this.deps.log)))
+      failed = await withDbRetry(() => getJob(this.deps.db, row.id), this.deps.log);
     if (failed) {
       await handleFailure(this.deps, failed);
       throw new UnrecoverableError(failed.errorMessage ?? "lost");
     }
+    // Moved on meanwhile (a cancel): nothing to run.
+    throw new UnrecoverableError("the job moved on while its lost attempt was recorded");
   }
 
   /** Step 3: the signed call to the handler, bounded by the type's timeout and the cancel signal. */

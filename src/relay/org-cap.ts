@@ -15,7 +15,8 @@ import { selfClockingBatch } from "../runtime/batch.js";
 // KEYS: two per item, its lease set and the wake list of the jobs waiting for it (src/flow/waiting.ts).
 // ARGV: now, then per item: op ("a" take or renew, "r" release), slot, expiry, cap. Releases run first, so a
 // slot freed in this batch can be taken in it; a release also pops the longest-waiting job of that key and
-// answers its member ("<type>:<jobId>") for the relay to wake, else 1.
+// answers its member ("<type>:<jobId>") for the relay to wake, else 1. A take answers 0 (at the cap), 1, or
+// 2 when jobs wait for this key (the slot then goes back to Redis when done, not kept by the relay).
 const SCRIPT = `
 local now = tonumber(ARGV[1])
 local out = {}
@@ -33,7 +34,7 @@ for pass = 1, 2 do
         redis.call('ZADD', key, expiry, slot)
         local ttl = redis.call('PTTL', key)
         if ttl < 0 or now + ttl < expiry then redis.call('PEXPIREAT', key, expiry) end
-        out[i] = 1
+        if redis.call('EXISTS', waiting) == 1 then out[i] = 2 else out[i] = 1 end
       else
         out[i] = 0
       end
@@ -70,6 +71,8 @@ interface CapOp {
 export interface Slot {
   /** "" for a slot that holds no lease: no cap, or a soft cap's lent share. */
   id: string;
+  /** Jobs were waiting for this key when it was taken: give it back to Redis when done (wakes one). */
+  contended?: boolean;
   expiry: number;
   /** When it was last given back by a job (free slots only). */
   freedAt: number;
@@ -84,8 +87,8 @@ export interface OrgCapOptions {
   namespace?: string;
   /** The waiting reason whose wake list a release pops (`org_cap`, `host`). @default "org_cap" */
   waitReason?: string;
-  /** A release popped a waiting job (member "<type>:<jobId>"): wake it. */
-  onWake?: (member: string) => void;
+  /** A release popped a waiting job (member "<type>:<jobId>") of `reason`/`key`: wake it. */
+  onWake?: (member: string, reason: string, key: string) => void;
   /** Each organization's cap (0 = none) and whether it is hard. */
   limits: (orgId: string) => Promise<CapLimits>;
 }
@@ -103,7 +106,7 @@ export class OrgCap {
   private readonly prefix: string;
   private readonly namespace: string;
   private readonly waitReason: string;
-  private readonly onWake: (member: string) => void;
+  private readonly onWake: (member: string, reason: string, key: string) => void;
   private readonly limits: OrgCapOptions["limits"];
 
   constructor(options: OrgCapOptions) {
@@ -114,14 +117,15 @@ export class OrgCap {
     this.limits = options.limits;
     this.redis = options.redis as CapRedis;
     if (typeof this.redis.orgCap !== "function") this.redis.defineCommand("orgCap", { lua: SCRIPT });
-    this.batch = selfClockingBatch<CapOp, boolean>(async (ops) => {
+    this.batch = selfClockingBatch<CapOp, number>(async (ops) => {
       const args: (string | number)[] = [Date.now()];
       for (const o of ops) args.push(o.op, o.slot, o.expiry, o.cap);
       const keys = ops.flatMap((o) => [this.key(o.id), this.waitKey(o.id)]);
       const out = await this.redis.orgCap(keys.length, ...keys, ...args);
-      return out.map((v) => {
-        if (typeof v === "string") this.onWake(v);
-        return v !== 0;
+      return out.map((v, i) => {
+        if (typeof v !== "string") return v;
+        this.onWake(v, this.waitReason, ops[i]!.id);
+        return 1;
       });
     });
   }
@@ -148,8 +152,10 @@ export class OrgCap {
     if (held && held.expiry >= now + timeoutMs + HANDOUT_MARGIN_MS) return held;
     const slot = held ?? { id: `${this.owner}:${++this.seq}`, expiry: 0, freedAt: 0 };
     const expiry = now + timeoutMs + LEASE_MARGIN_MS;
-    if (await this.batch.load({ op: "a", id: orgId, slot: slot.id, expiry, cap: limits.maxActive })) {
+    const took = await this.batch.load({ op: "a", id: orgId, slot: slot.id, expiry, cap: limits.maxActive });
+    if (took) {
       slot.expiry = expiry;
+      slot.contended = took === 2;
       return slot;
     }
     // At the cap (a held slot whose lease could not be renewed was taken back by expiry: forgotten).
@@ -207,6 +213,11 @@ export class OrgCap {
   /** The job is done with its slot: kept for the next job of the organization, returned when unused. */
   release(orgId: string, slot: Slot): void {
     if (!slot.id) return;
+    if (slot.contended) {
+      // Others wait for this organization's slots: hand it to the longest-waiting one, not the next local job.
+      void this.releaseNow(orgId, slot).catch(() => false);
+      return;
+    }
     slot.freedAt = Date.now();
     const list = this.free.get(orgId);
     if (list) list.push(slot);
@@ -218,15 +229,15 @@ export class OrgCap {
   }
 
   /** Gives the slot back to Redis now (a job waits for it elsewhere), rather than keeping it for this relay. */
-  releaseNow(orgId: string, slot: Slot): Promise<boolean> {
-    if (!slot.id) return Promise.resolve(true);
-    return this.batch.load({ op: "r", id: orgId, slot: slot.id, expiry: 0, cap: 0 });
+  async releaseNow(orgId: string, slot: Slot): Promise<boolean> {
+    if (!slot.id) return true;
+    return (await this.batch.load({ op: "r", id: orgId, slot: slot.id, expiry: 0, cap: 0 })) !== 0;
   }
 
   /** Gives back slots unused for IDLE_RELEASE_MS (all of them when `all`). */
   sweep(all: boolean): Promise<unknown> {
     const cutoff = Date.now() - IDLE_RELEASE_MS;
-    const pending: Promise<boolean>[] = [];
+    const pending: Promise<number>[] = [];
     for (const [orgId, list] of this.free) {
       const keep: Slot[] = [];
       for (const s of list) {

@@ -7,6 +7,8 @@ import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import { getJob } from "../../db/queries/jobs.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
+import type { JobTypeDefinition } from "../../handlers/kit/define.js";
+import { coerceError } from "../../handlers/kit/errors.js";
 import { OrgLimitsCache } from "../flow/org-limits.js";
 import { Pauses, pauseKey, pausesChannel } from "../flow/pauses.js";
 import { Waiting } from "../flow/waiting.js";
@@ -14,6 +16,7 @@ import type { Lifecycle } from "../lifecycle/lifecycle.js";
 import { cancelChannel } from "../lifecycle/queue.js";
 import type { Logger } from "../logger.js";
 import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData, Queues } from "../queue/queues.js";
+import { withDbRetry } from "../runtime/db-retry.js";
 import { PollLoop } from "../runtime/poll-loop.js";
 import { Attempt, type AttemptDeps } from "./attempt.js";
 import { dispatch } from "./dispatch.js";
@@ -76,9 +79,9 @@ export class Relay {
 
   constructor(private readonly options: RelayOptions) {
     const limits = new OrgLimitsCache(options.db, { maxActive: options.orgMaxActive, enqueuePerMinute: 0 });
-    const onWake = (member: string) =>
+    const onWake = (member: string, reason: string, key: string) =>
       void this.waiting
-        .wakeMember(member)
+        .wakeMember(member, reason, key)
         .catch((err: Error) => options.log.warn({ member, err: err.message }, "wake failed"));
     this.orgCap = new OrgCap({
       redis: options.connection,
@@ -241,49 +244,35 @@ export class Relay {
   private async process(job: Job<QueueJobData>, token?: string): Promise<unknown> {
     const def = this.options.catalog.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job type ${job.name}`);
-    const pause = this.pauses.match(job.name, job.data.orgId);
-    if (pause && (await this.park(job, token, pauseKey(pause)))) throw new DelayedError();
-    const host = def.hostOf ? await this.hostOf(def, job.id!) : null;
-    const hostSlot = host ? await this.hostSlot(job, token, host, def.timeoutMs) : null;
     try {
-      return await this.inPool(job, token, def.timeoutMs);
-    } finally {
-      if (host && hostSlot) await this.releaseHost(host, hostSlot);
+      const pause = this.pauses.match(job.name, job.data.orgId);
+      if (pause && (await this.park(job, token, pauseKey(pause)))) throw new DelayedError();
+      return await this.inPool(job, token, def);
+    } catch (err) {
+      if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
+      // Postgres or Redis failed on the way (a failover): BullMQ would fail the job for good (attempts: 1)
+      // while Postgres still holds it live. Back to the queue in a few seconds instead.
+      this.options.log.warn({ jobId: job.id, type: job.name, err: coerceError(err).message }, "job deferred");
+      await job.moveToDelayed(Date.now() + 5_000, token);
+      throw new DelayedError();
     }
   }
 
   /** The job's host (its type's hostOf on the row's payload); null when it names none or the row moved on. */
-  private async hostOf(def: NonNullable<ReturnType<Catalog["get"]>>, jobId: string): Promise<string | null> {
-    const row = await getJob(this.options.db, jobId);
+  private async hostOf(def: JobTypeDefinition, jobId: string): Promise<string | null> {
+    const row = await withDbRetry(() => getJob(this.options.db, jobId), this.options.log);
     if (!row || !["queued", "retrying", "active"].includes(row.status)) return null;
-    return def.hostOf!({ db: this.options.db }, row.payload).catch(() => null);
+    return def.hostOf!({ db: this.options.db }, row.payload);
   }
 
   /**
-   * One of the host's SCRAPER_HOST_CONCURRENCY slots (shared by every relay), or the job waits for one:
-   * parked on reason `host` (no slot, no attempt) until a slot of that host is given back; throws
-   * DelayedError then. null when it runs without one (a lost attempt's job, already active).
+   * A slot of the pool, then of the organization's cap, then (for a type that names its host) of the host,
+   * then the attempt. Waiting for the organization or the host parks the job (no slot kept, no attempt).
    */
-  private async hostSlot(job: Job<QueueJobData>, token: string | undefined, host: string, timeoutMs: number) {
-    const slot = await this.hostCap.acquire(host, timeoutMs, job.name);
-    if (slot) return slot;
-    if (!(await this.waiting.park(job, token, { reason: "host", key: host }))) return null;
-    // A slot freed between the refusal and the park woke nobody: take it back out and wake one.
-    const freed = await this.hostCap.acquire(host, timeoutMs, job.name);
-    if (freed) await this.releaseHost(host, freed);
-    throw new DelayedError();
-  }
-
-  /** The host's slot goes back to Redis at once; the same script call pops a job waiting for it to wake. */
-  private async releaseHost(host: string, slot: Slot): Promise<void> {
-    await this.hostCap.releaseNow(host, slot).catch(() => false);
-  }
-
-  /** The rest of process(): a slot of the pool, the organization's cap, the attempt. */
   private async inPool(
     job: Job<QueueJobData>,
     token: string | undefined,
-    timeoutMs: number,
+    def: JobTypeDefinition,
   ): Promise<unknown> {
     if (!(await this.pool.acquire(job.name))) {
       // Stopping before it got a slot: nothing was written; another relay takes it now.
@@ -292,28 +281,49 @@ export class Relay {
     }
     try {
       const orgId = job.data.orgId;
-      const slot = await this.orgCap.acquire(orgId, timeoutMs, job.name);
-      if (!slot) {
-        // Waits for a slot of its organization: parked (reason org_cap) and woken by the release that frees
-        // one (or, for a soft cap, by an idle relay). A lost attempt's job (active) cannot park: it comes
-        // back in 2-5 s instead.
-        if (await this.waiting.park(job, token, { reason: "org_cap", key: orgId })) {
-          // A slot freed between the refusal and the park woke nobody: take it and give it back to wake one.
-          const freed = await this.orgCap.acquire(orgId, timeoutMs, job.name);
-          if (freed) await this.orgCap.releaseNow(orgId, freed);
-          throw new DelayedError();
-        }
-        await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
-        throw new DelayedError();
-      }
+      const slot = await this.capSlot(this.orgCap, job, token, "org_cap", orgId, def.timeoutMs);
       try {
-        return await this.run(job, token, timeoutMs);
+        const host = def.hostOf ? await this.hostOf(def, job.id!) : null;
+        const hostSlot = host
+          ? await this.capSlot(this.hostCap, job, token, "host", host, def.timeoutMs)
+          : null;
+        try {
+          return await this.run(job, token, def.timeoutMs);
+        } finally {
+          // Given back to Redis at once (the same script call pops a waiting job to wake).
+          if (host && hostSlot) await this.hostCap.releaseNow(host, hostSlot).catch(() => false);
+        }
       } finally {
-        this.orgCap.release(job.data.orgId, slot);
+        this.orgCap.release(orgId, slot);
       }
     } finally {
       this.pool.release(job.name);
     }
+  }
+
+  /**
+   * A slot of `cap` for `key` (an organization or a host), or the job waits for one: parked on `reason`
+   * and woken by the release that frees one (a soft organization cap: also by an idle relay); throws
+   * DelayedError then. A lost attempt's job (active) cannot park: it comes back in 2-5 s instead.
+   */
+  private async capSlot(
+    cap: OrgCap,
+    job: Job<QueueJobData>,
+    token: string | undefined,
+    reason: "org_cap" | "host",
+    key: string,
+    timeoutMs: number,
+  ): Promise<Slot> {
+    const slot = await cap.acquire(key, timeoutMs, job.name);
+    if (slot) return slot;
+    if (await this.waiting.park(job, token, { reason, key })) {
+      // A slot freed between the refusal and the park woke nobody: take it and give it back to wake one.
+      const freed = await cap.acquire(key, timeoutMs, job.name);
+      if (freed) await cap.releaseNow(key, freed);
+      throw new DelayedError();
+    }
+    await job.moveToDelayed(Date.now() + 2_000 + Math.floor(Math.random() * 3_000), token);
+    throw new DelayedError();
   }
 
   /**
