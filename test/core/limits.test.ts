@@ -57,15 +57,20 @@ describe("rate limit, org cap, onFailed, retention", () => {
     expect(res.status).toBe(202);
   });
 
+  type NewOrg = { apiKey: string; org: { id: string } };
+
   /** Five 400 ms jobs of a new organization; the most that were active at once, and what waiting jobs waited on. */
   async function peakActive(limits?: { maxActive: number; hard: boolean }): Promise<number> {
     return (await burst(limits)).peak;
   }
 
-  async function burst(limits?: { maxActive: number; hard: boolean }) {
-    const other = (await (
-      await t.api("/admin/orgs", { method: "POST", json: { name: "capped" } })
-    ).json()) as { apiKey: string; org: { id: string } };
+  async function burst(
+    limits?: { maxActive: number | null; hard: boolean | null; enqueuePerMinute?: number },
+    org?: NewOrg,
+  ) {
+    const other =
+      org ??
+      ((await (await t.api("/admin/orgs", { method: "POST", json: { name: "capped" } })).json()) as NewOrg);
     if (limits) {
       const put = await t.api(`/admin/orgs/${other.org.id}/limits`, { method: "PUT", json: limits });
       expect(put.status).toBe(200);
@@ -124,6 +129,19 @@ describe("rate limit, org cap, onFailed, retention", () => {
     }
     expect(statuses).toEqual([202, 202, 429]);
   });
+
+  test("a changed override applies within the limits cache's 5 s", async () => {
+    const org = (await (
+      await t.api("/admin/orgs", { method: "POST", json: { name: "tiered" } })
+    ).json()) as NewOrg;
+    // Its own enqueue limit raised too: this test posts more than ENQUEUE_RATE_LIMIT (5) a minute.
+    expect((await burst({ maxActive: 1, hard: true, enqueuePerMinute: 1000 }, org)).peak).toBe(1);
+    await t.api(`/admin/orgs/${org.org.id}/limits`, { method: "PUT", json: { maxActive: null, hard: null } });
+    const lifted = await eventually(async () => ((await burst(undefined, org)).peak > 1 ? true : null), {
+      timeoutMs: 15_000,
+    });
+    expect(lifted).toBe(true);
+  }, 30_000);
 
   test("the soft ORG_MAX_ACTIVE lends its share: a lone organization runs past it", async () => {
     expect(await peakActive()).toBeGreaterThan(2);
