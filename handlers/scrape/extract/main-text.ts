@@ -30,6 +30,7 @@ import {
   UNLIKELY,
   UNLIKELY_ROLES,
 } from "./patterns.js";
+import { preferLonger } from "./prefer-longer.js";
 import { classWeight, type Flags } from "./weights.js";
 
 /** An attempt that keeps this much text is taken; below it the next, more permissive one is tried. */
@@ -205,6 +206,7 @@ function pickTop(body: Element, flags: Flags): { top: Element; scores: Map<Eleme
     }
   }
   if (!top || tagName(top) === "html") return top ? { top: body, scores } : null;
+  top = preferLonger(top, best, scores, texts);
   // Several strong candidates under one ancestor: the ancestor is the article.
   const strong = [...scores].filter(([el, s]) => el !== top && s >= best * 0.75).map(([el]) => el);
   if (strong.length >= 3) {
