@@ -34,6 +34,11 @@ function looksLikeDataTable(el: Element, desc: Element[] = allElements(el).slice
   return head || (n.get("tr") ?? 0) > 10;
 }
 
+/** Many paragraphs of long, nearly link-free text: the story itself, whatever its class says (e.g. "…-hidden"). */
+function isProse(el: Element, paragraphs: number): boolean {
+  return paragraphs >= 5 && innerText(el).length >= 1500 && linkDensity(el) < 0.1;
+}
+
 function shouldRemove(el: Element, flags: Flags, scores: Map<Element, number>): boolean {
   const desc = allElements(el).slice(1);
   const n = tally(desc);
@@ -42,7 +47,7 @@ function shouldRemove(el: Element, flags: Flags, scores: Map<Element, number>): 
   if (count("table") && desc.some((d) => d.name === "table" && looksLikeDataTable(d))) return false;
   if ((count("code") || count("pre")) && el.name !== "ul" && el.name !== "ol") return false;
   const weight = classWeight(el, flags);
-  if (weight + (scores.get(el) ?? 0) < 0) return true;
+  if (weight + (scores.get(el) ?? 0) < 0 && !isProse(el, count("p"))) return true;
   const text = innerText(el);
   if (text.split(/[,，]/).length - 1 >= 10) return false;
   const p = count("p");

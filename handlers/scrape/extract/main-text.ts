@@ -30,10 +30,14 @@ import {
   UNLIKELY,
   UNLIKELY_ROLES,
 } from "./patterns.js";
+import { preferLonger } from "./prefer-longer.js";
 import { classWeight, type Flags } from "./weights.js";
 
 /** An attempt that keeps this much text is taken; below it the next, more permissive one is tried. */
 const MIN_CHARS = 350;
+/** A strict pass shorter than SHORT_TEXT is checked against the loose one, taken when LOOSE_FACTOR times longer. */
+const SHORT_TEXT = 1000;
+const LOOSE_FACTOR = 3;
 
 function isHidden(el: Element): boolean {
   const style = el.attribs.style ?? "";
@@ -205,6 +209,7 @@ function pickTop(body: Element, flags: Flags): { top: Element; scores: Map<Eleme
     }
   }
   if (!top || tagName(top) === "html") return top ? { top: body, scores } : null;
+  top = preferLonger(top, best, scores, texts);
   // Several strong candidates under one ancestor: the ancestor is the article.
   const strong = [...scores].filter(([el, s]) => el !== top && s >= best * 0.75).map(([el]) => el);
   if (strong.length >= 3) {
@@ -294,9 +299,14 @@ export function extractMainText(load: () => CheerioAPI, title: string | null = n
     { stripUnlikely: false, weightClasses: false, cleanConditionally: false },
   ];
   let longest = "";
-  for (const flags of tries) {
+  for (const [i, flags] of tries.entries()) {
     const text = attempt(load, flags, title);
-    if (text.length >= MIN_CHARS) return text;
+    if (text.length >= MIN_CHARS) {
+      if (i > 0 || text.length >= SHORT_TEXT) return text;
+      // A short text from the strict pass may be a dialog left after its article was pruned as "unlikely".
+      const loose = attempt(load, tries[1]!, title);
+      return loose.length > text.length * LOOSE_FACTOR ? loose : text;
+    }
     if (text.length > longest.length) longest = text;
   }
   return longest;
