@@ -82,10 +82,6 @@ export class JobsService {
     return this.deps.retryDelaysMs.length + 1;
   }
 
-  get lifecycle(): Lifecycle {
-    return this.deps.lifecycle;
-  }
-
   /** Validates, stores and queues one job. */
   async enqueue(input: EnqueueInput): Promise<EnqueueResult> {
     const { catalog, lifecycle } = this.deps;

@@ -24,8 +24,8 @@ import { OrgCap, type Slot } from "./org-cap.js";
 import { SlotPool } from "./slot-pool.js";
 import { AdaptiveStalledCheck } from "./stalled-check.js";
 
-/** How often a relay reloads the pauses besides the change messages (a fallback). @default 300_000 */
-export const PAUSES_REFRESH_MS = 300_000;
+/** How often a relay sweeps for wake-ups no one sent (pauses, hosts, organization caps). @default 300_000 */
+export const WAIT_SWEEP_MS = 300_000;
 
 export interface RelayOptions {
   db: Db;
@@ -73,7 +73,7 @@ export class Relay {
   private readonly queues: Queues;
   private readonly waiting: Waiting;
   private readonly pauses: Pauses;
-  private readonly pausesLoop: PollLoop;
+  private readonly waitSweep: PollLoop;
   private subscriber: Redis | null = null;
   private stalledCheck: AdaptiveStalledCheck | null = null;
 
@@ -107,20 +107,26 @@ export class Relay {
       queues: this.queues,
     });
     this.pauses = new Pauses(options.db);
-    this.pausesLoop = new PollLoop(() => this.refreshPauses(), {
-      intervalMs: PAUSES_REFRESH_MS,
+    this.waitSweep = new PollLoop(() => this.sweepWaiting(), {
+      intervalMs: WAIT_SWEEP_MS,
       log: options.log,
-      name: "pauses refresh",
+      name: "wait sweep",
     });
   }
 
   /**
-   * Reloads the pauses and wakes the jobs of every pause that is gone (also ones no relay woke before); and
-   * one job per host with waiting jobs, in case a crashed relay's host slot expired with no one to wake them.
+   * The fallback for wake-ups no one sent: the pauses again (a missed change message), and one job per
+   * host or organization with parked jobs, in case a crashed relay's slot lease expired with no one to
+   * wake them.
    */
-  private async refreshPauses(): Promise<void> {
+  private async sweepWaiting(): Promise<void> {
+    await this.refreshPauses();
     for (const host of await this.waiting.parkedKeys("host")) await this.waiting.wake("host", host, 1);
     for (const org of await this.waiting.parkedKeys("org_cap")) await this.waiting.wake("org_cap", org, 1);
+  }
+
+  /** Reloads the pauses and wakes the jobs of every pause that is gone (also ones no relay woke before). */
+  private async refreshPauses(): Promise<void> {
     const gone = new Set(await this.pauses.load());
     for (const key of await this.waiting.parkedKeys("paused")) if (!this.pauses.has(key)) gone.add(key);
     for (const key of gone) {
@@ -207,7 +213,7 @@ export class Relay {
       else this.inFlight.get(message)?.abort();
     });
     await this.subscriber.subscribe(cancelChannel(this.options.prefix), pauses);
-    this.pausesLoop.start({ delayFirst: true });
+    this.waitSweep.start({ delayFirst: true });
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
@@ -217,7 +223,7 @@ export class Relay {
    */
   async stop(graceMs = 30_000): Promise<void> {
     await this.stalledCheck?.stop();
-    await this.pausesLoop.stop();
+    await this.waitSweep.stop();
     this.pool.close(); // jobs still waiting for a slot go back to their queue at once (process())
     const closing = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;

@@ -6,7 +6,7 @@ import { type ChildService, spawnService } from "../helpers/child.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { eventually } from "../helpers/eventually.js";
 import { createTestRedis, type TestRedis } from "../helpers/redis.js";
-import { jobOf, startTestService, type TestService } from "../helpers/service.js";
+import { jobOf, jobWhen, startTestService, type TestService } from "../helpers/service.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
 
 let db: TestDatabase;
@@ -68,13 +68,7 @@ test("kill -9 of the relay mid-job: the job runs again once a relay is back and 
   await first.exited;
   const second = await spawnService(relayEnv());
   children.push(second);
-  const job = await eventually(
-    async () => {
-      const j = await jobOf(api, id);
-      return j.status === "completed" ? j : null;
-    },
-    { timeoutMs: 60_000 },
-  );
+  const job = await jobWhen(api, id, "completed", 60_000);
   expect(job.attempts).toBe(2);
   const r = await runs(id);
   expect(r.map((x) => x.outcome)).toEqual(["lost", "completed"]);
@@ -104,13 +98,7 @@ test("kill -9 of a relay while jobs wait on a pause: nothing lost, nothing doubl
   children.push(second);
   expect((await api.api(`/admin/pauses/${pauseId}`, { method: "DELETE" })).status).toBe(200);
   for (const id of ids) {
-    const job = await eventually(
-      async () => {
-        const j = await jobOf(api, id);
-        return j.status === "completed" ? j : null;
-      },
-      { timeoutMs: 30_000 },
-    );
+    const job = await jobWhen(api, id, "completed");
     expect(job.attempts).toBe(1);
     expect((await runs(id)).map((x) => x.outcome)).toEqual(["completed"]);
   }
@@ -148,13 +136,7 @@ test("Postgres unreachable while a job finishes: the status write is retried, no
     await proxy.cut();
     await eventually(() => relay.logs.some((l) => l.includes("postgres unreachable")), { timeoutMs: 20_000 });
     await proxy.restore();
-    const job = await eventually(
-      async () => {
-        const j = await jobOf(api, id);
-        return j.status === "completed" ? j : null;
-      },
-      { timeoutMs: 30_000 },
-    );
+    const job = await jobWhen(api, id, "completed");
     expect(job.attempts).toBe(1);
     const count = await db.db.execute(sql`select count(*)::int as n from job_runs where job_id = ${id}`);
     expect((count as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);

@@ -11,6 +11,7 @@ import { parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { type Service, startService } from "../../src/service.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
+import { eventually } from "./eventually.js";
 import { createTestRedis, type TestRedis } from "./redis.js";
 import { testCatalog } from "./test-types.js";
 
@@ -114,4 +115,15 @@ export async function jobOf(t: TestService, id: string) {
       };
     }
   ).job;
+}
+
+/** The job once it reached `status` (polled with a deadline). */
+export async function jobWhen(t: TestService, id: string, status: string, timeoutMs = 30_000) {
+  return eventually(
+    async () => {
+      const j = await jobOf(t, id);
+      return j.status === status ? j : null;
+    },
+    { timeoutMs, message: `job ${id} ${status}` },
+  );
 }

@@ -6,6 +6,7 @@ import { orgExists } from "../../../db/queries/orgs.js";
 import { deletePause, insertPause, listPauses } from "../../../db/queries/pauses.js";
 import { newId } from "../../../handlers/kit/ids.js";
 import { pausesChannel, pauseView } from "../../flow/pauses.js";
+import { UnknownJobType } from "../../lifecycle/errors.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { errorResponses, json } from "../schemas.js";
@@ -68,10 +69,7 @@ export function registerPauseRoutes(
   const changed = () => deps.redis.publish(pausesChannel(deps.queues.prefix), "changed");
   app.openapi(createPauseRoute, async (c) => {
     const body = c.req.valid("json");
-    if (body.type && !deps.catalog.get(body.type))
-      throw new ApiError(400, "invalid_request", `unknown job type "${body.type}"`, [
-        { path: "type", message: `unknown job type; known: ${deps.catalog.types().join(", ")}` },
-      ]);
+    if (body.type && !deps.catalog.get(body.type)) throw new UnknownJobType(body.type, deps.catalog.types());
     if (body.orgId && !(await orgExists(deps.db, body.orgId))) throw ApiError.notFound("organization");
     const pause = await insertPause(deps.db, {
       id: newId("pause"),
