@@ -69,6 +69,8 @@ export const jobs = pgTable(
     waitingReason: text("waiting_reason"),
     waitingKey: text("waiting_key"),
     waitingUntil: ts("waiting_until"),
+    /** When it began waiting since its last attempt (breaker and quota waits give up after BREAKER_MAX_WAIT_MS). */
+    waitingSince: ts("waiting_since"),
     result: jsonb("result"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),

@@ -55,6 +55,14 @@ export const configSchema = z.object({
   RELAY_TYPE_CONCURRENCY: z.preprocess(emptyToUndefined, perTypeConcurrency.optional()),
   ORG_MAX_ACTIVE: z.coerce.number().int().nonnegative().default(50),
   SCRAPER_HOST_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  /** Transient failures of one dependency within BREAKER_WINDOW_MS (all relays) that open its breaker. */
+  BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
+  BREAKER_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  /** First cool-down before a probe; doubles on each failed probe up to BREAKER_MAX_COOLDOWN_MS. */
+  BREAKER_COOLDOWN_MS: z.coerce.number().int().positive().default(30_000),
+  BREAKER_MAX_COOLDOWN_MS: z.coerce.number().int().positive().default(600_000),
+  /** A job waiting on a breaker or a quota longer than this fails with `dependency_unavailable`. */
+  BREAKER_MAX_WAIT_MS: z.coerce.number().int().positive().default(86_400_000),
   RETRY_DELAYS_MS: delays.default([60_000, 300_000, 900_000]),
   RATE_LIMIT_MAX_WAITS: z.coerce.number().int().positive().default(20),
   RATE_LIMIT_MAX_AGE_MS: z.coerce

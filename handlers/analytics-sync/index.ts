@@ -4,6 +4,7 @@
 // Idempotent: snapshots are unique per (post, job), insights are recomputed from scratch.
 import { z } from "zod";
 import { defineJobType } from "../kit/define.js";
+import { analyticsNeeds } from "./needs.js";
 import { analyticsDedupKey, analyticsSchedule } from "./schedule.js";
 import { type AnalyticsSyncPayload, runAnalyticsSync } from "./sync.js";
 
@@ -18,4 +19,5 @@ export const analyticsSync = defineJobType({
   run: runAnalyticsSync,
   dedupKey: analyticsDedupKey,
   schedule: analyticsSchedule,
+  needs: analyticsNeeds,
 });

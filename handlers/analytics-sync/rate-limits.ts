@@ -1,8 +1,8 @@
-// Platform rate-limit signals → how long to wait and who waits, and the shared pauses in kv that make
-// other syncs sharing a limit wait instead of hitting the wall (X 429 + x-rate-limit-reset; Graph error
-// codes 4, 17, 32, 613 and the X-App-Usage / X-Business-Use-Case-Usage headers; LinkedIn 429).
-import type { Clock, Kv } from "../kit/context.js";
+// Platform rate-limit signals → how long to wait and who waits (X 429 + x-rate-limit-reset; Graph error
+// codes 4, 17, 32, 613 and the X-App-Usage / X-Business-Use-Case-Usage headers; LinkedIn 429), reported to
+// the relay as quota keys, so other syncs sharing a limit wait without calling the platform.
 import type { Platform } from "../kit/platforms.js";
+import type { QuotaReport } from "../kit/quota.js";
 import { PlatformRateLimitError } from "./platforms/errors.js";
 
 /** Wait used when a platform gives no reset time. @default 15 min (Graph's usage is a rolling hour). */
@@ -90,33 +90,17 @@ export function graphUsagePressure(headers: Headers): PlatformRateLimitError | n
   return null;
 }
 
-function pauseKey(platform: Platform, accountId: string | null): string {
-  return accountId ? `analytics:pause:${platform}:account:${accountId}` : `analytics:pause:${platform}:app`;
-}
-
-/** Remaining ms of a pause that applies to this account (its own or its platform's), 0 when none. */
-export async function activePauseMs(
-  kv: Kv,
-  clock: Clock,
-  platform: Platform,
-  accountId: string,
-): Promise<number> {
-  const values = await Promise.all([kv.get(pauseKey(platform, null)), kv.get(pauseKey(platform, accountId))]);
-  const now = clock.now().getTime();
-  return Math.max(0, ...values.map((v) => (v ? Number(v) - now : 0)).filter(Number.isFinite));
-}
-
-/** Records a pause for everyone sharing the limit; a longer pause already recorded is kept. */
-export async function recordPause(
-  kv: Kv,
-  clock: Clock,
+/**
+ * A rate-limit signal as the quota report the relay shares with every sync: nothing left on the limit's
+ * key until the platform's reset. The key is named under the job's quota classes (needs.ts): `<platform>:app`
+ * for an app-wide limit, `account:<id>:<platform>` for the account's own.
+ */
+export function rateLimitQuota(
   platform: Platform,
   accountId: string,
   signal: PlatformRateLimitError,
-): Promise<void> {
-  const key = pauseKey(platform, signal.scope === "app" ? null : accountId);
-  const until = clock.now().getTime() + signal.retryAfterMs;
-  const existing = Number(await kv.get(key));
-  if (Number.isFinite(existing) && existing >= until) return;
-  await kv.set(key, String(until), signal.retryAfterMs);
+  now: Date,
+): QuotaReport {
+  const key = signal.scope === "app" ? `${platform}:app` : `account:${accountId}:${platform}`;
+  return { key, remaining: 0, reset: now.getTime() + signal.retryAfterMs };
 }

@@ -1,16 +1,18 @@
 // One analytics sync: an account's tracked posts → the platform's metrics → one snapshot per post for this
-// job → the user's insights. Honors shared rate-limit pauses before calling the platform and records new ones.
+// job → the user's insights. A platform's rate-limit signal is reported as a quota key (rate-limits.ts): the
+// relay then holds every sync sharing that limit until its reset, without calling the platform.
 import { and, eq } from "drizzle-orm";
 import { socialAccounts } from "../../db/schema.js";
 import type { HandlerContext, JobEnvelope } from "../kit/context.js";
 import { PermanentError, RateLimitedError, RetryableError } from "../kit/errors.js";
 import { PLATFORMS, type Platform } from "../kit/platforms.js";
+import { reportQuota } from "../kit/quota.js";
 import { recomputeInsights } from "./insights.js";
 import { loadTrackedPosts, writeSnapshots } from "./metrics.js";
 import { PlatformRateLimitError } from "./platforms/errors.js";
 import { platformClient } from "./platforms/index.js";
 import type { RawMetrics } from "./platforms/types.js";
-import { activePauseMs, recordPause } from "./rate-limits.js";
+import { rateLimitQuota } from "./rate-limits.js";
 import { createTokenCipher, TokenDecryptError } from "./token-crypto.js";
 import { withFreshToken } from "./token-refresh.js";
 
@@ -37,13 +39,6 @@ export async function runAnalyticsSync(ctx: HandlerContext, job: JobEnvelope<Ana
   if (account.status === "needs_reauth")
     return { socialAccountId: account.id, platform, skipped: "needs_reauth" };
 
-  const waitMs = await activePauseMs(kv, clock, platform, account.id);
-  if (waitMs > 0)
-    throw new RateLimitedError(
-      waitMs,
-      `${platform} rate limit shared with another sync; waiting for its reset`,
-    );
-
   const tracked = await loadTrackedPosts(db, account.id);
   const cipher = createTokenCipher(ctx.config.TOKEN_ENCRYPTION_KEYS);
   const pressure: PlatformRateLimitError[] = [];
@@ -69,7 +64,7 @@ export async function runAnalyticsSync(ctx: HandlerContext, job: JobEnvelope<Ana
     }
   } catch (err) {
     if (err instanceof PlatformRateLimitError) {
-      await recordPause(kv, clock, platform, account.id, err);
+      reportQuota(ctx, rateLimitQuota(platform, account.id, err, clock.now()));
       throw new RateLimitedError(err.retryAfterMs, err.message);
     }
     if (err instanceof TokenDecryptError) throw new PermanentError("token_unreadable", err.message);
@@ -81,7 +76,7 @@ export async function runAnalyticsSync(ctx: HandlerContext, job: JobEnvelope<Ana
     }
     throw err;
   }
-  for (const signal of pressure) await recordPause(kv, clock, platform, account.id, signal);
+  for (const signal of pressure) reportQuota(ctx, rateLimitQuota(platform, account.id, signal, clock.now()));
 
   const now = clock.now();
   const snapshots = await writeSnapshots(db, { jobId: job.jobId, capturedAt: now, posts: tracked, metrics });

@@ -7,6 +7,7 @@ import { Stream } from "openai/streaming";
 import type { z } from "zod";
 import type { HandlerContext } from "../kit/context.js";
 import { PermanentError } from "../kit/errors.js";
+import { quotaReportingFetch } from "./openai-quota.js";
 import type { ChatMessage } from "./prompt.js";
 import { mapProviderError } from "./provider-errors.js";
 
@@ -88,7 +89,7 @@ async function collect(
   return { content, refusal: refusal || null, finish, model, usage };
 }
 
-export function createAiClient(ctx: Pick<HandlerContext, "config" | "fetch">): AiClient {
+export function createAiClient(ctx: Pick<HandlerContext, "config" | "fetch" | "quota">): AiClient {
   const { OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL } = ctx.config;
   if (!OPENAI_API_KEY) throw new Error("createAiClient needs OPENAI_API_KEY");
   const client = new OpenAI({
@@ -96,7 +97,7 @@ export function createAiClient(ctx: Pick<HandlerContext, "config" | "fetch">): A
     baseURL: OPENAI_BASE_URL,
     organization: null,
     project: null,
-    fetch: ctx.fetch,
+    fetch: quotaReportingFetch(ctx),
     maxRetries: 0,
     timeout: ctx.config.OPENAI_TIMEOUT_MS,
   });

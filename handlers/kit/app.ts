@@ -19,6 +19,7 @@ import {
   type SignatureRejectedError,
 } from "./errors.js";
 import { withLogFields } from "./log-fields.js";
+import { formatQuota, QUOTA_HEADER, type QuotaReport } from "./quota.js";
 import { verifySignature } from "./signature.js";
 import { describeFields, zodFields } from "./validation.js";
 
@@ -102,7 +103,8 @@ export function createHandlersApp(opts: { catalog: Catalog; adapter: RuntimeAdap
     const body = await c.req.text();
     const { ctx, done } = await opts.adapter.context(c.req.raw);
     const headerRequestId = c.req.header("x-request-id");
-    c.set("kit", { ...ctx, log: withLogFields(ctx.log, { requestId: headerRequestId, type }) });
+    const quota: QuotaReport[] = [];
+    c.set("kit", { ...ctx, quota, log: withLogFields(ctx.log, { requestId: headerRequestId, type }) });
     try {
       const { HANDLERS_URL, QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY } = ctx.config;
       if (!HANDLERS_URL || !QSTASH_CURRENT_SIGNING_KEY || !QSTASH_NEXT_SIGNING_KEY) {
@@ -135,8 +137,10 @@ export function createHandlersApp(opts: { catalog: Catalog; adapter: RuntimeAdap
       const requestId = headerRequestId ?? parsed.data.jobId;
       c.set("requestId", requestId);
       const { jobId, attempt } = parsed.data;
-      c.set("kit", { ...ctx, log: withLogFields(ctx.log, { requestId, jobId, type, attempt }) });
+      c.set("kit", { ...ctx, quota, log: withLogFields(ctx.log, { requestId, jobId, type, attempt }) });
       await next();
+      // Whatever the answer (a thrown error is already c.res here): the quotas the job used.
+      for (const report of quota) c.res.headers.append(QUOTA_HEADER, formatQuota(report));
     } finally {
       await done();
     }

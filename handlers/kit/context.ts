@@ -1,7 +1,9 @@
 // What a handler receives per request from its runtime adapter (Node or workerd): I/O is passed in,
 // never reached for, so the same handler code runs on both runtimes and in tests.
+
 import type { Db } from "../../db/client.js";
 import type { HandlerConfig } from "../config.js";
+import type { QuotaReport } from "./quota.js";
 
 /** A tiny key-value store over Redis (ioredis on Node, @upstash/redis on the edge). Keys are prefixed by the adapter. */
 export interface Kv {
@@ -33,6 +35,8 @@ export interface HandlerContext {
   clock: Clock;
   config: HandlerConfig;
   log: Logger;
+  /** The upstream quotas this request used (reportQuota in quota.ts); the handlers app answers them as headers. */
+  quota?: QuotaReport[];
 }
 
 /** The relay's request body (ARCHITECTURE: Relay → handler request). */

@@ -48,10 +48,23 @@ export interface JobTypeSpec<P> {
   /** Set for a type cron keeps fresh. */
   schedule?: JobSchedule<P>;
   /**
-   * The outside host a job calls, for per-host politeness: at most SCRAPER_HOST_CONCURRENCY jobs of one host
-   * run at once across all relays, the others wait (reason `host`). null: no single host.
+   * What a job needs outside, read by the relay before dispatch (at most one query), so a job that must
+   * wait spends no attempt and makes no call. Called with the row's payload; null when the row is gone.
    */
-  hostOf?(ctx: { db: Db }, payload: P): Promise<string | null>;
+  needs?(ctx: { db: Db }, payload: P): Promise<JobNeeds | null>;
+}
+
+export interface JobNeeds {
+  /** The outside host it calls, for per-host politeness (SCRAPER_HOST_CONCURRENCY at once; reason `host`). */
+  host?: string | null;
+  /** The dependency whose circuit breaker it obeys (reason `breaker`): `openai`, `platform:x`, `host:<host>`. */
+  dependency?: string | null;
+  /**
+   * Its quota classes: the relay learns each class's quota keys from its jobs' X-Flywheel-Quota reports (a
+   * key `<class>:…` belongs to the class) and holds a job while one is exhausted (reason `quota`), e.g.
+   * `openai` (keys `openai:<key id>:<model>:requests`), `twitter` (`twitter:app`), `account:<id>`.
+   */
+  quota?: string | readonly string[] | null;
 }
 
 export interface JobTypeDefinition<P = unknown> extends JobTypeSpec<P> {

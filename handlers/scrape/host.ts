@@ -1,10 +1,16 @@
-// The host a scrape calls (its source's URL), for the relay's per-host politeness: read before the job
-// starts, so a job that must wait for its host spends no attempt.
+// What a scrape needs outside (its source's host), for the relay's per-host politeness and the host's
+// circuit breaker: read before the job starts, so a job that must wait for its host spends no attempt.
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { contextSources } from "../../db/schema.js";
+import type { JobNeeds } from "../kit/define.js";
 
-export async function scrapeHost(ctx: { db: Db }, payload: { sourceId: string }): Promise<string | null> {
+export async function scrapeNeeds(ctx: { db: Db }, payload: { sourceId: string }): Promise<JobNeeds | null> {
+  const host = await scrapeHost(ctx, payload);
+  return host ? { host, dependency: `host:${host}` } : null;
+}
+
+async function scrapeHost(ctx: { db: Db }, payload: { sourceId: string }): Promise<string | null> {
   const [row] = await ctx.db
     .select({ url: contextSources.url })
     .from(contextSources)

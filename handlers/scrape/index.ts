@@ -4,7 +4,7 @@
 // 422 for 404/410, blocked URLs, robots_disallowed, non-HTML or non-feed bodies. onFailed counts the source's failures.
 import { z } from "zod";
 import { defineJobType } from "../kit/define.js";
-import { scrapeHost } from "./host.js";
+import { scrapeNeeds } from "./host.js";
 import { runScrape, SCRAPE_TIMEOUT_MS } from "./run-scrape.js";
 import { scrapeDedupKey, scrapeSchedule } from "./schedule.js";
 import { recordScrapeFailure } from "./source-health.js";
@@ -18,7 +18,7 @@ export const scrapeJob = defineJobType<ScrapePayload>({
   timeoutMs: SCRAPE_TIMEOUT_MS,
   run: runScrape,
   dedupKey: scrapeDedupKey,
-  hostOf: scrapeHost,
+  needs: scrapeNeeds,
   schedule: scrapeSchedule,
   // The source's health is what the user sees: one notification when it turns unhealthy (in
   // recordScrapeFailure), never one per failed scrape, so the relay's generic one is turned off.

@@ -9,6 +9,7 @@ import { adminAuth, apiKeyAuth } from "./auth.js";
 import type { ApiDeps, ApiEnv } from "./deps.js";
 import { ApiError, apiErrorHandler } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerBreakerRoutes } from "./routes/breakers.js";
 import { registerContentRoutes } from "./routes/content.js";
 import { registerContentVersionRoutes } from "./routes/content-versions.js";
 import { registerContextSourceRoutes } from "./routes/context-sources.js";
@@ -80,6 +81,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerAdminRoutes(app, deps, () => keys.forget());
   registerOrgLimitRoutes(app, deps);
   registerPauseRoutes(app, deps);
+  registerBreakerRoutes(app, deps);
   registerUsageRoutes(app, deps);
   registerScheduleRoutes(app, deps);
   registerTriggerRoutes(app, deps);

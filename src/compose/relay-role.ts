@@ -3,6 +3,7 @@
 import type { Redis } from "ioredis";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import type { Config } from "../config.js";
+import { breakerConfig } from "../flow/provider-flow.js";
 import type { Logger } from "../logger.js";
 import { Notifier } from "../notifier/notifier.js";
 import { WebhookSender } from "../notifier/webhook.js";
@@ -52,6 +53,8 @@ export async function startRelaySide(cfg: Config, parts: RelayParts, stops: Stop
     typeConcurrency: cfg.RELAY_TYPE_CONCURRENCY,
     orgMaxActive: cfg.ORG_MAX_ACTIVE,
     hostConcurrency: cfg.SCRAPER_HOST_CONCURRENCY,
+    breaker: breakerConfig(cfg),
+    breakerMaxWaitMs: cfg.BREAKER_MAX_WAIT_MS,
     rateLimitMaxWaits: cfg.RATE_LIMIT_MAX_WAITS,
     rateLimitMaxAgeMs: cfg.RATE_LIMIT_MAX_AGE_MS,
     lockDurationMs: cfg.LOCK_DURATION_MS,

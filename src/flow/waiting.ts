@@ -6,7 +6,7 @@
 import { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
-import { clearWaiting, markWaiting, type WaitingOn } from "../../db/queries/lifecycle/wait.js";
+import { clearWaiting, type Marked, markWaiting, type WaitingOn } from "../../db/queries/lifecycle/wait.js";
 import type { Queues } from "../queue/queues.js";
 
 /**
@@ -38,17 +38,37 @@ export class Waiting {
     return `${this.o.prefix}:wait:${reason}:keys`;
   }
 
-  /** Parks an active BullMQ job; false when its row had moved on (cancelled meanwhile): nothing parked. */
-  async park(job: Job, token: string | undefined, on: WaitingOn): Promise<boolean> {
-    if (!(await markWaiting(this.o.db, job.id!, on))) return false;
+  /**
+   * Parks an active BullMQ job. Answers "moved" when its row had moved on (cancelled meanwhile) and
+   * "expired" when it is past its expiry (its activation fails it): nothing parked then. BullMQ's copy sleeps
+   * until `wakeAt` (default: `on.until`, else PARK_MS ahead; a function of when it began waiting), never
+   * past the job's expiry, so an expiring job comes back to fail in time.
+   */
+  async park(
+    job: Job,
+    token: string | undefined,
+    on: WaitingOn,
+    wakeAt?: Date | ((marked: Marked) => Date),
+  ): Promise<Marked | "moved" | "expired"> {
+    const marked = await markWaiting(this.o.db, job.id!, on);
+    if (!marked) return "moved";
+    if (marked.expiresAt && marked.expiresAt.getTime() <= Date.now()) return "expired";
     const list = this.listKey(on.reason, on.key);
     const member = `${job.name}:${job.id}`;
     // On the wake list first, so a wake from now on finds it; one that came before the move to delayed
     // could not promote it: then it is no longer on the list, and it promotes itself.
     await this.o.redis.multi().zadd(list, Date.now(), member).sadd(this.keysKey(on.reason), on.key).exec();
-    await job.moveToDelayed(on.until ? on.until.getTime() : Date.now() + PARK_MS, token);
+    const wake = typeof wakeAt === "function" ? wakeAt(marked) : wakeAt;
+    let at = (wake ?? on.until)?.getTime() ?? Date.now() + PARK_MS;
+    if (marked.expiresAt) at = Math.min(at, marked.expiresAt.getTime() + 1);
+    await job.moveToDelayed(at, token);
     if ((await this.o.redis.zscore(list, member)) === null) await job.promote().catch(() => {});
-    return true;
+    return marked;
+  }
+
+  /** Takes a job off a wake list (it will not wait any more, e.g. it failed). */
+  async forget(reason: string, key: string, member: string): Promise<void> {
+    await this.o.redis.zrem(this.listKey(reason, key), member);
   }
 
   /**

@@ -39,11 +39,15 @@ export const TRANSITIONS = {
   activate: { from: ["queued", "retrying", "active"], to: "active", by: relay, statement: "activateJobs" },
   /** Still waiting at its expiresAt: fails with `expired` (made by the activation statement for a batch). */
   expire: { from: ["queued", "retrying"], to: "failed", by: relay, statement: "transitionJob" },
+  /** Waited on an open breaker (or a quota) longer than BREAKER_MAX_WAIT_MS: fails with `dependency_unavailable`. */
+  giveUp: { from: ["queued", "retrying"], to: "failed", by: relay, statement: "transitionJob" },
   complete: { from: ["active"], to: "completed", by: relay, statement: "finishAttempts" },
   /** Transient failure: wait for the next backoff delay. */
   retryLater: { from: ["active"], to: "retrying", by: relay, statement: "finishAttempts" },
   /** Rate-limited upstream: wait, the attempt given back. */
   waitRateLimit: { from: ["active"], to: "retrying", by: relay, statement: "finishAttempts" },
+  /** A transient failure while its dependency's breaker is open: wait for the probe, the attempt given back. */
+  waitDependency: { from: ["active"], to: "retrying", by: relay, statement: "finishAttempts" },
   fail: { from: ["active"], to: "failed", by: relay, statement: "finishAttempts" },
   /** The handler call was aborted by a cancel request. */
   cancelRunning: { from: ["active"], to: "cancelled", by: relay, statement: "finishAttempts" },

@@ -5,6 +5,7 @@
 // twice. A sender killed mid-request leaves a lease that runs out, and the row is tried again.
 import type { Db } from "../../db/client.js";
 import type { NotificationRow } from "../../db/queries/notifications.js";
+import { SYSTEM_ORG_ID } from "../../db/queries/operator-events.js";
 import { claimDueWebhooks, recordWebhookOutcomes, type WebhookOutcome } from "../../db/queries/webhooks.js";
 import type { Logger } from "../logger.js";
 import { PollLoop } from "../runtime/poll-loop.js";
@@ -27,11 +28,14 @@ export interface WebhookOptions {
 
 export const DEFAULT_WEBHOOK_DELAYS_MS = [2_000, 10_000, 60_000, 300_000, 1_800_000, 7_200_000, 21_600_000];
 
-/** The JSON body the app receives. `id` is the notification's id: stable across retries, use it to dedup. */
+/**
+ * The JSON body the app receives. `id` is the notification's id: stable across retries, use it to dedup.
+ * An operator event (`_system` organization, e.g. `breaker.opened`) names itself in `event`.
+ */
 export function webhookBody(row: NotificationRow) {
   return {
     id: row.id,
-    event: "notification" as const,
+    event: row.orgId === SYSTEM_ORG_ID ? row.kind : "notification",
     orgId: row.orgId,
     notification: notificationView(row),
   };

@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "../../db/client.js";
 import { rowsOf } from "../../db/queries/rows.js";
+import { DEFAULT_BREAKER, ProviderFlow } from "../flow/provider-flow.js";
 import type { Queues } from "../queue/queues.js";
 
 export interface MetricsSources {
@@ -183,6 +184,19 @@ export class Metrics {
           self.src.db.execute(sql`select job_type as type, skipped_count as n from schedules`),
         ).catch(() => null);
         for (const row of res ? rowsOf(res) : []) this.set({ type: String(row.type) }, Number(row.n));
+      },
+    });
+    const breakers = new ProviderFlow(this.src.redis, this.src.queues.prefix, DEFAULT_BREAKER);
+    new Gauge({
+      name: "flywheel_breaker_open",
+      help: "1 while a dependency's circuit breaker is open or probing (its jobs wait), 0 when closed",
+      labelNames: ["dependency"],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        if (self.src.redis.status !== "ready") return;
+        const list = await within(breakers.breakers()).catch(() => []);
+        for (const b of list) this.set({ dependency: b.dependency }, b.state === "closed" ? 0 : 1);
       },
     });
     new Gauge({

@@ -73,6 +73,17 @@ export function decide(row: JobRow, outcome: Outcome, now: Date, o: AnswerTableO
         delayMs,
       };
     }
+    case "unavailable":
+      return {
+        transition: "waitDependency",
+        fields: {
+          errorCode: "dependency_unavailable",
+          errorMessage: outcome.message,
+          nextRunAt: new Date(now.getTime() + outcome.retryAfterMs),
+          refundAttempt: true,
+        },
+        delayMs: outcome.retryAfterMs,
+      };
     case "retry": {
       if (row.attempts >= row.maxAttempts) {
         const message = `failed after ${row.attempts} attempts: ${outcome.message}`;
@@ -107,6 +118,8 @@ export function runOutcome(outcome: Outcome, transition: FinishTransition) {
       return "rate_limited" as const;
     case "failed":
       return "failed" as const;
+    case "unavailable":
+      return "retry" as const;
     case "retry":
       return transition === "fail" ? ("failed" as const) : ("retry" as const);
   }

@@ -45,8 +45,18 @@ interface Dispatched {
 export class Attempt {
   constructor(private readonly deps: AttemptDeps) {}
 
-  /** Runs one attempt of a BullMQ job; returns BullMQ's result or throws its control-flow errors. */
-  async run(job: Job<QueueJobData>, token: string | undefined, timeoutMs: number, cancel: AbortSignal) {
+  /**
+   * Runs one attempt of a BullMQ job; returns BullMQ's result or throws its control-flow errors. `onAnswer`
+   * sees the handler's answer first (the flow gate records quotas and the breaker, and may turn a failure
+   * into a wait).
+   */
+  async run(
+    job: Job<QueueJobData>,
+    token: string | undefined,
+    timeoutMs: number,
+    cancel: AbortSignal,
+    onAnswer?: (outcome: Outcome) => Promise<Outcome>,
+  ) {
     const jobId = job.id!;
     const activation = await this.activate(jobId);
     if (!activation) return null; // row purged or never existed: nothing to do
@@ -58,6 +68,7 @@ export class Attempt {
     if (activation.previousStatus === "active") await this.recoverLost(row, activation);
     const requestId = job.data.requestId ?? jobId;
     const sent = await this.dispatch(row, { timeoutMs, requestId, cancel });
+    if (onAnswer) sent.outcome = await onAnswer(sent.outcome);
     const decision = decide(row, sent.outcome, sent.finishedAt, this.deps);
     const run = this.report(row, requestId, sent, decision);
     const next = await this.record(jobId, decision, run);

@@ -3,15 +3,22 @@
 // undici's request() on one keep-alive Agent: about half the client CPU of fetch() per call.
 import { Agent, type Dispatcher, request } from "undici";
 import type { JobEnvelope } from "../../handlers/kit/context.js";
+import { parseQuota, type QuotaReport } from "../../handlers/kit/quota.js";
 import { parseRetryAfter } from "./backoff.js";
 import { signRequestNode } from "./sign.js";
 
-export type Outcome =
+export type Outcome = (
   | { kind: "completed"; httpStatus: number; result: unknown }
   | { kind: "retry"; httpStatus: number | null; code: string; message: string }
   | { kind: "rate_limited"; httpStatus: 429; retryAfterMs: number; message: string }
   | { kind: "failed"; httpStatus: number; code: string; message: string }
-  | { kind: "cancelled"; message: string };
+  | { kind: "cancelled"; message: string }
+  /** A transient failure of a dependency whose breaker is open (set by the relay's flow gate, not an answer). */
+  | { kind: "unavailable"; httpStatus: number | null; code: string; message: string; retryAfterMs: number }
+) & {
+  /** The upstream quotas the handler reported using (X-Flywheel-Quota), for the relay's flow control. */
+  quota?: QuotaReport[];
+};
 
 export interface DispatchOptions {
   handlersUrl: string;
@@ -108,8 +115,11 @@ async function call(
       message: cause?.message ?? (err as Error).message,
     };
   }
+  const quota = parseQuota(res.headers["x-flywheel-quota"]);
   try {
-    return await classify(res);
+    const outcome = await classify(res);
+    if (quota.length) outcome.quota = quota;
+    return outcome;
   } catch (err) {
     // The body stream was cut (timeout or cancel while reading). A 2xx means the handler finished its work:
     // the cancel lost the race, so the job completed (its result body is lost).

@@ -7,10 +7,11 @@ import type { Redis } from "ioredis";
 import type { Db } from "../../db/client.js";
 import { getJob } from "../../db/queries/jobs.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
-import type { JobTypeDefinition } from "../../handlers/kit/define.js";
+import type { JobNeeds, JobTypeDefinition } from "../../handlers/kit/define.js";
 import { coerceError } from "../../handlers/kit/errors.js";
 import { OrgLimitsCache } from "../flow/org-limits.js";
 import { Pauses, pauseKey, pausesChannel } from "../flow/pauses.js";
+import { type BreakerConfig, DEFAULT_BREAKER, ProviderFlow } from "../flow/provider-flow.js";
 import { Waiting } from "../flow/waiting.js";
 import type { Lifecycle } from "../lifecycle/lifecycle.js";
 import { cancelChannel } from "../lifecycle/queue.js";
@@ -19,7 +20,8 @@ import { KEEP_COMPLETED, KEEP_FAILED, type QueueJobData, Queues } from "../queue
 import { withDbRetry } from "../runtime/db-retry.js";
 import { PollLoop } from "../runtime/poll-loop.js";
 import { Attempt, type AttemptDeps } from "./attempt.js";
-import { dispatch } from "./dispatch.js";
+import { dispatch, type Outcome } from "./dispatch.js";
+import { FlowGate } from "./flow-gate.js";
 import { OrgCap, type Slot } from "./org-cap.js";
 import { SlotPool } from "./slot-pool.js";
 import { AdaptiveStalledCheck } from "./stalled-check.js";
@@ -43,8 +45,12 @@ export interface RelayOptions {
   /** Per-type maxima within the pool (not reservations). */
   typeConcurrency?: Record<string, number>;
   orgMaxActive: number;
-  /** Jobs of one host (a type's hostOf) running at once across relays. @default 2 */
+  /** Jobs of one host (a type's needs().host) running at once across relays. @default 2 */
   hostConcurrency?: number;
+  /** Circuit breakers per dependency (BREAKER_*). @default DEFAULT_BREAKER */
+  breaker?: BreakerConfig;
+  /** A job waiting on a breaker or a quota longer than this fails (`dependency_unavailable`). @default 24 h */
+  breakerMaxWaitMs?: number;
   rateLimitMaxWaits: number;
   rateLimitMaxAgeMs: number;
   lockDurationMs: number;
@@ -74,6 +80,7 @@ export class Relay {
   private readonly waiting: Waiting;
   private readonly pauses: Pauses;
   private readonly waitSweep: PollLoop;
+  private readonly gate: FlowGate;
   private subscriber: Redis | null = null;
   private stalledCheck: AdaptiveStalledCheck | null = null;
 
@@ -107,6 +114,12 @@ export class Relay {
       queues: this.queues,
     });
     this.pauses = new Pauses(options.db);
+    this.gate = new FlowGate({
+      flow: new ProviderFlow(options.connection, options.prefix, options.breaker ?? DEFAULT_BREAKER),
+      waiting: this.waiting,
+      failure: options,
+      maxWaitMs: options.breakerMaxWaitMs ?? 86_400_000,
+    });
     this.waitSweep = new PollLoop(() => this.sweepWaiting(), {
       intervalMs: WAIT_SWEEP_MS,
       log: options.log,
@@ -123,6 +136,12 @@ export class Relay {
     await this.refreshPauses();
     for (const host of await this.waiting.parkedKeys("host")) await this.waiting.wake("host", host, 1);
     for (const org of await this.waiting.parkedKeys("org_cap")) await this.waiting.wake("org_cap", org, 1);
+    await this.gate.sweep(this.sweepTimeoutMs());
+  }
+
+  /** The longest timeout of the relay's types (a probe's bound in the sweep). */
+  private sweepTimeoutMs(): number {
+    return Math.max(...[...this.options.catalog.list()].map((d) => d.timeoutMs));
   }
 
   /** Reloads the pauses and wakes the jobs of every pause that is gone (also ones no relay woke before). */
@@ -213,7 +232,8 @@ export class Relay {
       else this.inFlight.get(message)?.abort();
     });
     await this.subscriber.subscribe(cancelChannel(this.options.prefix), pauses);
-    this.waitSweep.start({ delayFirst: true });
+    // One sweep at start: a relay that died may have left parked jobs whose wake-up no one will send.
+    this.waitSweep.start();
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
@@ -224,6 +244,7 @@ export class Relay {
   async stop(graceMs = 30_000): Promise<void> {
     await this.stalledCheck?.stop();
     await this.waitSweep.stop();
+    this.gate.stop();
     this.pool.close(); // jobs still waiting for a slot go back to their queue at once (process())
     const closing = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
@@ -264,16 +285,17 @@ export class Relay {
     }
   }
 
-  /** The job's host (its type's hostOf on the row's payload); null when it names none or the row moved on. */
-  private async hostOf(def: JobTypeDefinition, jobId: string): Promise<string | null> {
+  /** What the job needs outside (its type's needs() on the row's payload); null when none or the row moved on. */
+  private async needsOf(def: JobTypeDefinition, jobId: string): Promise<JobNeeds | null> {
     const row = await withDbRetry(() => getJob(this.options.db, jobId), this.options.log);
     if (!row || !["queued", "retrying", "active"].includes(row.status)) return null;
-    return def.hostOf!({ db: this.options.db }, row.payload);
+    return def.needs!({ db: this.options.db }, row.payload);
   }
 
   /**
-   * A slot of the pool, then of the organization's cap, then (for a type that names its host) of the host,
-   * then the attempt. Waiting for the organization or the host parks the job (no slot kept, no attempt).
+   * A slot of the pool, then of the organization's cap, then (for a job that names its host) of the host,
+   * then its dependency's breaker and its quotas (flow-gate.ts), then the attempt. Waiting for any of them
+   * parks the job (no slot kept, no attempt).
    */
   private async inPool(
     job: Job<QueueJobData>,
@@ -289,18 +311,26 @@ export class Relay {
       const orgId = job.data.orgId;
       const slot = await this.capSlot(this.orgCap, job, token, "org_cap", orgId, def.timeoutMs);
       try {
-        const host = def.hostOf ? await this.hostOf(def, job.id!) : null;
+        const needs = def.needs && slot ? await this.needsOf(def, job.id!) : null;
+        const host = needs?.host ?? null;
         const hostSlot = host
           ? await this.capSlot(this.hostCap, job, token, "host", host, def.timeoutMs)
           : null;
         try {
-          return await this.run(job, token, def.timeoutMs);
+          const admitted =
+            needs && (!host || hostSlot) ? await this.gate.admit(job, token, needs, def.timeoutMs) : null;
+          const admission = admitted === "expired" ? null : admitted;
+          const onAnswer =
+            needs && admitted !== "expired"
+              ? (outcome: Outcome) => this.gate.answered(job.id!, needs, admission, outcome, def.timeoutMs)
+              : undefined;
+          return await this.run(job, token, def.timeoutMs, onAnswer);
         } finally {
           // Given back to Redis at once (the same script call pops a waiting job to wake).
           if (host && hostSlot) await this.hostCap.releaseNow(host, hostSlot).catch(() => false);
         }
       } finally {
-        this.orgCap.release(orgId, slot);
+        if (slot) this.orgCap.release(orgId, slot);
       }
     } finally {
       this.pool.release(job.name);
@@ -310,7 +340,8 @@ export class Relay {
   /**
    * A slot of `cap` for `key` (an organization or a host), or the job waits for one: parked on `reason`
    * and woken by the release that frees one (a soft organization cap: also by an idle relay); throws
-   * DelayedError then. A lost attempt's job (active) cannot park: it comes back in 2-5 s instead.
+   * DelayedError then. A lost attempt's job (active) cannot park: it comes back in 2-5 s instead. null: the
+   * job is past its expiry (it runs without a slot: its activation fails it, no handler call).
    */
   private async capSlot(
     cap: OrgCap,
@@ -319,10 +350,12 @@ export class Relay {
     reason: "org_cap" | "host",
     key: string,
     timeoutMs: number,
-  ): Promise<Slot> {
+  ): Promise<Slot | null> {
     const slot = await cap.acquire(key, timeoutMs, job.name);
     if (slot) return slot;
-    if (await this.waiting.park(job, token, { reason, key })) {
+    const parked = await this.waiting.park(job, token, { reason, key });
+    if (parked === "expired") return null;
+    if (parked !== "moved") {
       // A slot freed between the refusal and the park woke nobody: take it and give it back to wake one.
       const freed = await cap.acquire(key, timeoutMs, job.name);
       if (freed) await cap.releaseNow(key, freed);
@@ -337,19 +370,24 @@ export class Relay {
    * attempt's job is active: it runs, and its activation decides).
    */
   private async park(job: Job<QueueJobData>, token: string | undefined, key: string): Promise<boolean> {
-    if (!(await this.waiting.park(job, token, { reason: "paused", key }))) return false;
+    if (typeof (await this.waiting.park(job, token, { reason: "paused", key })) !== "object") return false;
     // Lifted between the check and the park: wake it now rather than at the next refresh.
     if (!this.pauses.has(key)) await this.waiting.wake("paused", key);
     return true;
   }
 
-  private async run(job: Job<QueueJobData>, token: string | undefined, timeoutMs: number): Promise<unknown> {
+  private async run(
+    job: Job<QueueJobData>,
+    token: string | undefined,
+    timeoutMs: number,
+    onAnswer?: (outcome: Outcome) => Promise<Outcome>,
+  ): Promise<unknown> {
     const jobId = job.id!;
     // Registered before activation, so a cancel published from now on is never missed.
     const controller = new AbortController();
     this.inFlight.set(jobId, controller);
     try {
-      return await this.attempt.run(job, token, timeoutMs, controller.signal);
+      return await this.attempt.run(job, token, timeoutMs, controller.signal, onAnswer);
     } finally {
       this.inFlight.delete(jobId);
     }

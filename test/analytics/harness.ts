@@ -24,7 +24,7 @@ import { startFakeInstagram } from "../fakes/platforms/instagram.js";
 import { startFakeLinkedIn } from "../fakes/platforms/linkedin.js";
 import { startFakeX } from "../fakes/platforms/x.js";
 import { createTestDatabase } from "../helpers/db.js";
-import { createTestRedis, deleteByPrefix } from "../helpers/redis.js";
+import { createTestRedis } from "../helpers/redis.js";
 
 export const TOKEN_KEYS = `k2:${randomBytes(32).toString("base64")},k1:${randomBytes(32).toString("base64")}`;
 
@@ -156,7 +156,6 @@ export async function startHarness() {
     addPost,
     postIdOf,
     /** Forgets every shared rate-limit pause (they would otherwise outlive a test). */
-    clearPauses: () => deleteByPrefix(redis.client, `${redis.prefix}:kv:analytics:pause`),
     async close() {
       await Promise.all([x.close(), li.close(), fb.close(), ig.close()]);
       await redis.cleanup();

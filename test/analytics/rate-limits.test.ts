@@ -1,7 +1,9 @@
-// Rate limits: a platform's signal becomes 429 + Retry-After (its reset) and a shared pause, so the next
-// sync sharing the limit waits without calling the platform: the same account for per-user limits (X 429,
-// Graph 17), every account of the platform for app-wide ones (Graph error 4). Other platforms go on.
-import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+// Rate limits: a platform's signal becomes 429 + Retry-After (its reset) and a quota report naming who shares
+// the limit (X-Flywheel-Quota, remaining 0 until the reset): the account for per-user limits (X 429, Graph
+// 17), the platform for app-wide ones (Graph error 4), so the relay holds every sync sharing it
+// (test/flow/quota-relay.test.ts shows the holding).
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { parseQuota } from "../../handlers/kit/quota.js";
 import { businessUseCaseUsage, DOC_APP_USAGE_EXAMPLE } from "../fakes/platforms/graph.js";
 import { type Harness, startHarness, token } from "./harness.js";
 
@@ -10,7 +12,11 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(() => h.close());
-afterEach(() => h.clearPauses());
+
+/** The quota reports of an answer, keyed by key. */
+function quotaOf(res: Response) {
+  return new Map(parseQuota(res.headers.get("x-flywheel-quota")).map((r) => [r.key, r]));
+}
 
 async function xAccount(label: string) {
   const at = token(`x-${label}`);
@@ -34,9 +40,8 @@ async function fbAccount(label: string) {
   return { account, accessToken: at };
 }
 
-test("X 429 → 429 with Retry-After = x-rate-limit-reset; the same account waits without calling X, another account syncs", async () => {
+test("X 429 → 429 with Retry-After = x-rate-limit-reset and the account's quota spent until then", async () => {
   const a = await xAccount("xa");
-  const b = await xAccount("xb");
   const reset = Math.floor(Date.now() / 1000) + 600;
   h.x.rateLimitedUntil = reset;
   const res = await h.sync(a.id);
@@ -45,22 +50,14 @@ test("X 429 → 429 with Retry-After = x-rate-limit-reset; the same account wait
   const retryAfter = Number(res.headers.get("retry-after"));
   expect(retryAfter).toBeGreaterThan(590);
   expect(retryAfter).toBeLessThanOrEqual(601);
+  const quota = quotaOf(res).get(`account:${a.id}:twitter`);
+  expect(quota?.remaining).toBe(0);
+  expect(Math.abs(quota!.reset - reset * 1000)).toBeLessThan(2_000);
   expect(((await res.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
-
-  const calls = h.x.requests.length;
-  const again = await h.sync(a.id);
-  expect(again.status).toBe(429);
-  expect(Number(again.headers.get("retry-after"))).toBeLessThanOrEqual(retryAfter);
-  expect(Number(again.headers.get("retry-after"))).toBeGreaterThan(580);
-  expect(h.x.requests.length).toBe(calls);
-
-  // X's user-context limit is per user: another account is not held back.
-  expect((await h.sync(b.id)).status).toBe(200);
 });
 
-test("Graph error 4 (app-wide) → every Facebook account waits; Instagram is not affected", async () => {
+test("Graph error 4 (app-wide) → 429 and the platform's app quota spent, not an account's", async () => {
   const first = await fbAccount("111");
-  const second = await fbAccount("222");
   h.fb.fault = {
     kind: "error",
     status: 403,
@@ -73,24 +70,13 @@ test("Graph error 4 (app-wide) → every Facebook account waits; Instagram is no
   expect(res.status).toBe(429);
   // The documented header's longest estimated_time_to_regain_access: 19 minutes.
   expect(Number(res.headers.get("retry-after"))).toBe(19 * 60);
-
-  const calls = h.fb.requests.length;
-  const other = await h.sync(second.account.id);
-  expect(other.status).toBe(429);
-  expect(Number(other.headers.get("retry-after"))).toBeGreaterThan(19 * 60 - 10);
-  expect(h.fb.requests.length).toBe(calls);
-
-  const igToken = token("ig");
-  h.ig.tokens.grant(igToken);
-  const ig = await h.addAccount("instagram", "ig-under-same-app", { accessToken: igToken });
-  h.ig.media.set("m1", { likes: 1, comments: 1, shares: 0, saved: 0, reach: 5, views: 10 });
-  await h.addPost(ig, "m1");
-  expect((await h.sync(ig.id)).status).toBe(200);
+  const quota = quotaOf(res);
+  expect([...quota.keys()]).toEqual(["facebook:app"]);
+  expect(quota.get("facebook:app")!.reset - Date.now()).toBeGreaterThan(19 * 60_000 - 10_000);
 });
 
-test("Graph error 17 (user limit) pauses only that account", async () => {
+test("Graph error 17 (user limit) spends only that account's quota", async () => {
   const limited = await fbAccount("333");
-  const free = await fbAccount("444");
   h.fb.faultForToken.set(limited.accessToken, {
     kind: "error",
     status: 403,
@@ -100,23 +86,21 @@ test("Graph error 17 (user limit) pauses only that account", async () => {
   const res = await h.sync(limited.account.id);
   h.fb.faultForToken.clear();
   expect(res.status).toBe(429);
-  const calls = h.fb.requests.length;
-  expect((await h.sync(limited.account.id)).status).toBe(429);
-  expect(h.fb.requests.length).toBe(calls);
-  expect((await h.sync(free.account.id)).status).toBe(200);
+  expect([...quotaOf(res).keys()]).toEqual([`account:${limited.account.id}:facebook`]);
 });
 
-test("X-App-Usage at 100 % on a successful answer: this sync completes, the next Facebook sync waits", async () => {
+test("X-App-Usage at 100 % on a successful answer: this sync completes and reports the app quota spent", async () => {
   const a = await fbAccount("555");
-  const b = await fbAccount("666");
   h.fb.appUsagePct = 100;
   const res = await h.sync(a.account.id);
   h.fb.appUsagePct = DOC_APP_USAGE_EXAMPLE.call_count;
   expect(res.status).toBe(200);
-  const calls = h.fb.requests.length;
+  expect(quotaOf(res).get("facebook:app")?.remaining).toBe(0);
+  // Under the limit: nothing to report.
+  const b = await fbAccount("666");
   const next = await h.sync(b.account.id);
-  expect(next.status).toBe(429);
-  expect(h.fb.requests.length).toBe(calls);
+  expect(next.status).toBe(200);
+  expect(quotaOf(next).size).toBe(0);
 });
 
 test("LinkedIn 429 → 429 with the platform's Retry-After", async () => {
@@ -129,4 +113,5 @@ test("LinkedIn 429 → 429 with the platform's Retry-After", async () => {
   h.li.throttled = false;
   expect(res.status).toBe(429);
   expect(Number(res.headers.get("retry-after"))).toBe(120);
+  expect(quotaOf(res).get(`account:${account.id}:linkedin`)?.remaining).toBe(0);
 });

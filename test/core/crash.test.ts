@@ -2,7 +2,7 @@
 // is back; SIGTERM drains active jobs; a Postgres outage while a job finishes loses no status write.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type ChildService, spawnService } from "../helpers/child.js";
+import { type ChildService, relayEnv as childRelayEnv, spawnService } from "../helpers/child.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { eventually } from "../helpers/eventually.js";
 import { createTestRedis, type TestRedis } from "../helpers/redis.js";
@@ -29,22 +29,8 @@ afterAll(async () => {
   await db.close();
 });
 
-const relayEnv = (extra: Record<string, string> = {}) => ({
-  ROLE: "relay",
-  PORT: "0",
-  HOST: "127.0.0.1",
-  DATABASE_URL: db.url,
-  REDIS_URL: redis.url,
-  REDIS_PREFIX: redis.prefix,
-  HANDLERS_URL: handlers.url,
-  QSTASH_CURRENT_SIGNING_KEY: "sig_current_test_key",
-  QSTASH_NEXT_SIGNING_KEY: "sig_next_test_key",
-  RETRY_DELAYS_MS: "100,200,300",
-  LOCK_DURATION_MS: "2000",
-  STALLED_INTERVAL_MS: "1000",
-  DRAIN_DELAY_S: "1",
-  ...extra,
-});
+const relayEnv = (extra: Record<string, string> = {}) =>
+  childRelayEnv({ db, redis, handlersUrl: handlers.url }, extra);
 
 async function enqueue(payload: unknown) {
   const res = await api.api("/v1/jobs", { method: "POST", json: { type: "echo", userId: "u1", payload } });

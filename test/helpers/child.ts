@@ -37,3 +37,26 @@ export async function spawnService(env: Record<string, string>): Promise<ChildSe
   });
   return { process: child, url, output, exited };
 }
+
+/** The environment of a relay child process on a test's database and Redis, calling `handlersUrl`. */
+export function relayEnv(
+  at: { db: { url: string }; redis: { url: string; prefix: string }; handlersUrl: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ROLE: "relay",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATABASE_URL: at.db.url,
+    REDIS_URL: at.redis.url,
+    REDIS_PREFIX: at.redis.prefix,
+    HANDLERS_URL: at.handlersUrl,
+    QSTASH_CURRENT_SIGNING_KEY: "sig_current_test_key",
+    QSTASH_NEXT_SIGNING_KEY: "sig_next_test_key",
+    RETRY_DELAYS_MS: "100,200,300",
+    LOCK_DURATION_MS: "2000",
+    STALLED_INTERVAL_MS: "1000",
+    DRAIN_DELAY_S: "1",
+    ...extra,
+  };
+}

@@ -42,14 +42,15 @@ export async function activateJobs(db: Db, ids: readonly string[]): Promise<(Act
     ), upd as (
       update jobs j set status = 'active', attempts = j.attempts + 1,
         started_at = coalesce(j.started_at, now()), next_run_at = null, updated_at = now(),
-        waiting_reason = null, waiting_key = null, waiting_until = null
+        waiting_reason = null, waiting_key = null, waiting_until = null, waiting_since = null
       from prev
       where j.id = prev.id and prev.status in ('queued', 'retrying', 'active') and prev.cancel_requested_at is null
         and prev.expired is not true
       returning j.*, 'activated' as outcome
     ), exp as (
       update jobs j set status = 'failed', error_code = 'expired', error_message = ${EXPIRED_MESSAGE},
-        next_run_at = null, finished_at = now(), updated_at = now()
+        next_run_at = null, finished_at = now(), updated_at = now(),
+        waiting_reason = null, waiting_key = null, waiting_until = null, waiting_since = null
       from prev
       where j.id = prev.id and prev.expired
       returning j.*, 'expired' as outcome

@@ -10,19 +10,27 @@ export interface WaitingOn {
   until?: Date | null;
 }
 
-/** Records what the job waits on; false when it is no longer queued or retrying. */
-export async function markWaiting(db: Db, id: string, on: WaitingOn): Promise<boolean> {
+/** What parking found: when the job began waiting (since its last attempt) and when it expires. */
+export interface Marked {
+  waitingSince: Date;
+  expiresAt: Date | null;
+}
+
+/** Records what the job waits on; null when it is no longer queued or retrying. */
+export async function markWaiting(db: Db, id: string, on: WaitingOn): Promise<Marked | null> {
   const rows = await db
     .update(jobs)
     .set({
       waitingReason: on.reason,
       waitingKey: on.key,
       waitingUntil: on.until ?? null,
+      waitingSince: sql`coalesce(${jobs.waitingSince}, now())`,
       updatedAt: sql`now()`,
     })
     .where(and(inArray(jobs.id, [id]), inArray(jobs.status, ["queued", "retrying"])))
-    .returning({ id: jobs.id });
-  return rows.length > 0;
+    .returning({ waitingSince: jobs.waitingSince, expiresAt: jobs.expiresAt });
+  const row = rows[0];
+  return row ? { waitingSince: row.waitingSince ?? new Date(), expiresAt: row.expiresAt } : null;
 }
 
 /** The jobs were woken: they wait on nothing any more. */

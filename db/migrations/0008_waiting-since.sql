@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "waiting_since" timestamp with time zone;
