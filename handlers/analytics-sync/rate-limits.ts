@@ -90,6 +90,9 @@ export function graphUsagePressure(headers: Headers): PlatformRateLimitError | n
   return null;
 }
 
+/** The quota key of an account's own limit on its platform (under its `account:<id>` quota class). */
+export const accountQuotaKey = (platform: Platform, accountId: string) => `account:${accountId}:${platform}`;
+
 /**
  * A rate-limit signal as the quota report the relay shares with every sync: nothing left on the limit's
  * key until the platform's reset. The key is named under the job's quota classes (needs.ts): `<platform>:app`
@@ -101,6 +104,6 @@ export function rateLimitQuota(
   signal: PlatformRateLimitError,
   now: Date,
 ): QuotaReport {
-  const key = signal.scope === "app" ? `${platform}:app` : `account:${accountId}:${platform}`;
+  const key = signal.scope === "app" ? `${platform}:app` : accountQuotaKey(platform, accountId);
   return { key, remaining: 0, reset: now.getTime() + signal.retryAfterMs };
 }

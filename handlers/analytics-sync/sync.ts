@@ -12,7 +12,7 @@ import { loadTrackedPosts, writeSnapshots } from "./metrics.js";
 import { PlatformRateLimitError } from "./platforms/errors.js";
 import { platformClient } from "./platforms/index.js";
 import type { RawMetrics } from "./platforms/types.js";
-import { rateLimitQuota } from "./rate-limits.js";
+import { accountQuotaKey, rateLimitQuota } from "./rate-limits.js";
 import { createTokenCipher, TokenDecryptError } from "./token-crypto.js";
 import { withFreshToken } from "./token-refresh.js";
 
@@ -47,6 +47,8 @@ export async function runAnalyticsSync(ctx: HandlerContext, job: JobEnvelope<Ana
     config: ctx.config,
     clock,
     onPressure: (s) => pressure.push(s),
+    onQuota: ({ remaining, resetAt }) =>
+      reportQuota(ctx, { key: accountQuotaKey(platform, account.id), remaining, reset: resetAt }),
   });
   let metrics = new Map<string, RawMetrics>();
   try {

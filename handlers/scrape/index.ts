@@ -9,6 +9,9 @@ import { runScrape, SCRAPE_TIMEOUT_MS } from "./run-scrape.js";
 import { scrapeDedupKey, scrapeSchedule } from "./schedule.js";
 import { recordScrapeFailure } from "./source-health.js";
 
+/** Failure codes that do not count toward a source's consecutive failures. */
+const NOT_THE_SOURCE = new Set(["expired", "dependency_unavailable"]);
+
 export const scrapePayload = z.object({ sourceId: z.string().min(1).max(100) });
 export type ScrapePayload = z.infer<typeof scrapePayload>;
 
@@ -23,8 +26,9 @@ export const scrapeJob = defineJobType<ScrapePayload>({
   // The source's health is what the user sees: one notification when it turns unhealthy (in
   // recordScrapeFailure), never one per failed scrape, so the relay's generic one is turned off.
   async onFailed(ctx, job) {
-    // An expired scrape waited past the next scheduled one: not the source's failure.
-    if (job.errorCode !== "expired") await recordScrapeFailure(ctx, job);
+    // Not the source's failure: an expired scrape waited past the next scheduled one; one that gave up
+    // waiting on its host's open breaker found the host down, not the source broken.
+    if (!NOT_THE_SOURCE.has(job.errorCode ?? "")) await recordScrapeFailure(ctx, job);
     return { notify: false };
   },
 });

@@ -153,7 +153,7 @@ export class FlowGate {
       .apply("giveUp", "relay", job.id!, {
         set: {
           errorCode: "dependency_unavailable",
-          errorMessage: `waited over ${Math.round(this.options.maxWaitMs / 60_000)} min on ${reason} ${key}`,
+          errorMessage: `waited over ${Math.round(this.options.maxWaitMs / 1000)} s for ${key} (${reason}) without running`,
           finishedAt: new Date(),
           nextRunAt: null,
           waitingReason: null,

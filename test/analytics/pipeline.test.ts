@@ -152,3 +152,44 @@ test("X syncs to completion while LinkedIn is down (its job retries); a dead ref
     expect(line).not.toContain("revoked-refresh");
   }
 });
+
+test("a sync that spends the account's X limit holds its next sync in the relay until the reset, without calling X", async () => {
+  const [held, free] = ["x-held", "x-free"].map((l) => `${l}-${randomBytes(6).toString("hex")}`);
+  for (const at of [held!, free!]) x.tokens.grant(at);
+  x.tweets.set("p-q", {
+    id: "p-q",
+    text: "q",
+    public_metrics: { like_count: 1, reply_count: 0, retweet_count: 0, quote_count: 0, impression_count: 4 },
+  });
+  const limited = await account("twitter", "x-limited", { accessToken: held! }, "p-q");
+  const other = await account("twitter", "x-other", { accessToken: free! }, "p-q");
+  x.remaining = 0; // the answer's x-rate-limit-remaining: nothing left until x-rate-limit-reset (15 min)
+  const first = await enqueue(limited.id);
+  await eventually(async () => (await jobOf(t, first)).status === "completed");
+  x.remaining = 899;
+  const calls = x.requests.length;
+  const next = await enqueue(limited.id);
+  const parked = await eventually(
+    async () => {
+      const j = (await (await t.api(`/v1/jobs/${next}`)).json()) as {
+        job: {
+          status: string;
+          attempts: number;
+          waitingOn: { reason: string; key: string; until?: string } | null;
+        };
+      };
+      return j.job.waitingOn ? j.job : null;
+    },
+    { timeoutMs: 15_000 },
+  );
+  expect(parked).toMatchObject({
+    status: "queued",
+    attempts: 0,
+    waitingOn: { reason: "quota", key: `account:${limited.id}:twitter` },
+  });
+  expect(Date.parse(parked.waitingOn!.until!) - Date.now()).toBeGreaterThan(800_000);
+  // Another account's limit is its own.
+  const otherJob = await enqueue(other.id);
+  await eventually(async () => (await jobOf(t, otherJob)).status === "completed");
+  expect(x.requests.length - calls).toBe(1);
+});

@@ -56,6 +56,15 @@ test("X 429 → 429 with Retry-After = x-rate-limit-reset and the account's quot
   expect(((await res.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
 });
 
+test("a successful X answer reports what is left of the account's limit (x-rate-limit-remaining / -reset)", async () => {
+  const a = await xAccount("xok");
+  const res = await h.sync(a.id);
+  expect(res.status).toBe(200);
+  const quota = quotaOf(res).get(`account:${a.id}:twitter`);
+  expect(quota?.remaining).toBe(899);
+  expect(quota!.reset - Date.now()).toBeGreaterThan(890_000);
+});
+
 test("Graph error 4 (app-wide) → 429 and the platform's app quota spent, not an account's", async () => {
   const first = await fbAccount("111");
   h.fb.fault = {

@@ -5,7 +5,9 @@
 // and every waiting job completes. A job that waits past BREAKER_MAX_WAIT_MS fails `dependency_unavailable`.
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { listNotifications } from "../../db/queries/notifications.js";
 import { rowsOf } from "../../db/queries/rows.js";
+import { webhookBody } from "../../src/notifier/webhook.js";
 import { openAiLimits } from "../fakes/openai-limits.js";
 import { type FakeOpenAi, startFakeOpenAi } from "../fakes/openai-server.js";
 import { eventually } from "../helpers/eventually.js";
@@ -44,7 +46,7 @@ interface JobView {
   id: string;
   status: string;
   attempts: number;
-  errorCode?: string | null;
+  error?: { code: string; message: string } | null;
   waitingOn: { reason: string; key: string } | null;
 }
 const view = async (id: string) => ((await (await t.api(`/v1/jobs/${id}`)).json()) as { job: JobView }).job;
@@ -139,3 +141,48 @@ test("an operator can close an open breaker by hand; its waiting jobs run", asyn
   });
   expect((await t.api("/admin/breakers/nope/close", { method: "POST" })).status).toBe(404);
 }, 60_000);
+
+test("a job that waits on an open breaker past BREAKER_MAX_WAIT_MS fails dependency_unavailable, and its user is told", async () => {
+  const patient = await startTestService({
+    catalog: flowCatalog,
+    env: {
+      ...env,
+      BREAKER_MAX_WAIT_MS: "1500",
+      BREAKER_COOLDOWN_MS: "60000",
+      BREAKER_MAX_COOLDOWN_MS: "60000",
+    },
+  });
+  try {
+    flaky.down = true;
+    const ids = await post("b-down", 12, patient);
+    const viewHere = async (id: string) =>
+      ((await (await patient.api(`/v1/jobs/${id}`)).json()) as { job: JobView }).job;
+    const gaveUp = await eventually(
+      async () => {
+        const all = await Promise.all(ids.map(viewHere));
+        const failed = all.filter((j) => j.status === "failed");
+        return failed.length &&
+          all.every((j) => j.status === "failed" || j.status === "retrying" || j.waitingOn)
+          ? failed
+          : null;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    expect(gaveUp[0]).toMatchObject({ attempts: 0, error: { code: "dependency_unavailable" } });
+    const told = await patient.db.db.execute(
+      sql`select count(*)::int n from notifications where kind = 'job_failed' and job_id = ${gaveUp[0]!.id}`,
+    );
+    expect(Number(rowsOf(told)[0]!.n)).toBe(1);
+  } finally {
+    flaky.down = false;
+    await patient.stop();
+  }
+}, 60_000);
+
+test("the webhook names an operator event by its kind", async () => {
+  const [n] = await listNotifications(t.db.db, { orgId: "_system", limit: 1 });
+  expect(webhookBody(n!)).toMatchObject({
+    event: expect.stringMatching(/^breaker\.(opened|closed)$/),
+    orgId: "_system",
+  });
+});

@@ -76,6 +76,16 @@ describe("source health", () => {
     expect(await h.source(id)).toMatchObject({ health: "healthy", consecutiveFailures: 0, lastError: null });
   });
 
+  it("a scrape that gave up on its host's open breaker, or expired, is not the source's failure", async () => {
+    const id = await h.addSource("website", `${site.url}/down-host`, "Down host");
+    for (const errorCode of ["dependency_unavailable", "expired"])
+      for (let i = 0; i < 5; i++) await scrapeJob.onFailed!(h.failureContext, { ...failed(id), errorCode });
+    expect(await h.source(id)).toMatchObject({ health: "healthy", consecutiveFailures: 0 });
+    // A permanent failure still counts.
+    await scrapeJob.onFailed!(h.failureContext, { ...failed(id), errorCode: "not_found" });
+    expect(await h.source(id)).toMatchObject({ consecutiveFailures: 1 });
+  });
+
   it("concurrent failures notify exactly once", async () => {
     const id = await h.addSource("rss", `${site.url}/feed`);
     await Promise.all(Array.from({ length: 12 }, () => scrapeJob.onFailed!(h.failureContext, failed(id))));

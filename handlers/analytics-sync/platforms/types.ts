@@ -30,6 +30,8 @@ export interface PlatformDeps {
   clock: Clock;
   /** Told about rate-limit pressure seen on a successful answer (e.g. Graph usage headers at 100 %). */
   onPressure?(signal: PlatformRateLimitError): void;
+  /** Told what a successful answer says is left of the account's limit (X's x-rate-limit-* headers). */
+  onQuota?(left: { remaining: number; resetAt: number }): void;
 }
 
 export interface MetricsRequest {

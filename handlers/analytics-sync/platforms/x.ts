@@ -59,6 +59,10 @@ export function xClient(deps: PlatformDeps): PlatformClient {
       return { tweets: [], fieldDenied: true };
     }
     if (!res.ok) failUnexpected("twitter", res, "a tweet lookup");
+    const remaining = Number(res.headers.get("x-rate-limit-remaining"));
+    const reset = Number(res.headers.get("x-rate-limit-reset"));
+    if (res.headers.has("x-rate-limit-remaining") && Number.isFinite(remaining) && reset > 0)
+      deps.onQuota?.({ remaining, resetAt: reset * 1000 });
     return {
       tweets: ((json as { data?: XTweet[] } | null)?.data ?? []).filter((t) => t?.id),
       fieldDenied: false,

@@ -52,6 +52,8 @@ export interface FakeX extends FakeServer {
   rateLimitedUntil: number | null;
   /** Answer 503. */
   down: boolean;
+  /** x-rate-limit-remaining on a successful lookup. @default 899 */
+  remaining: number;
   /** Refuse non_public_metrics (posts older than 30 days / not the author's). */
   denyNonPublic: boolean;
 }
@@ -62,6 +64,7 @@ export async function startFakeX(): Promise<FakeX> {
     tweets: new Map<string, FakeTweet>([[DOC_EXAMPLE_POST.id, DOC_EXAMPLE_POST]]),
     rateLimitedUntil: null as number | null,
     down: false,
+    remaining: 899,
     denyNonPublic: false,
   };
   const server = await startFakeServer((req, res) => {
@@ -157,7 +160,7 @@ export async function startFakeX(): Promise<FakeX> {
         }));
       return sendJson(res, 200, errors.length ? { data, errors } : { data }, {
         "x-rate-limit-limit": "900",
-        "x-rate-limit-remaining": "899",
+        "x-rate-limit-remaining": String(state.remaining),
         "x-rate-limit-reset": String(now + 900),
       });
     }
