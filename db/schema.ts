@@ -142,6 +142,8 @@ export const notifications = pgTable(
     index("notifications_user").on(t.orgId, t.userId, t.createdAt),
     index("notifications_undelivered").on(t.createdAt).where(sql`delivered_at is null`),
     index("notifications_webhook_due").on(t.webhookNextAt).where(sql`webhook_delivered_at is null`),
+    // One "job failed" per job, even when two relays handle the same failure at once.
+    uniqueIndex("notifications_job_failed").on(t.jobId).where(sql`kind = 'job_failed'`),
   ],
 );
 

@@ -24,6 +24,22 @@ export async function insertNotification(db: Db, n: NewNotification): Promise<No
   return row!;
 }
 
+/**
+ * The relay's "job failed" notification: at most one per job (a partial unique index), so two relays that
+ * handle the same failure at once write one. Returns false when it was there already.
+ */
+export async function insertJobFailedNotification(
+  db: Db,
+  n: Omit<NewNotification, "kind" | "jobId"> & { jobId: string },
+): Promise<boolean> {
+  const rows = await db
+    .insert(notifications)
+    .values({ id: newId("ntf"), ...n, kind: "job_failed", data: n.data ?? null })
+    .onConflictDoNothing({ target: notifications.jobId, where: sql`kind = 'job_failed'` })
+    .returning({ id: notifications.id });
+  return rows.length > 0;
+}
+
 /** Whether a handler already told the user about this job (then the relay adds no generic one). */
 export async function jobHasNotification(db: Db, jobId: string): Promise<boolean> {
   const rows = await db

@@ -3,7 +3,7 @@
 // up by the next activation (failureUnhandled).
 import type { Db } from "../../db/client.js";
 import type { JobRow } from "../../db/queries/jobs.js";
-import { insertNotification, jobHasNotification } from "../../db/queries/notifications.js";
+import { insertJobFailedNotification, jobHasNotification } from "../../db/queries/notifications.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import { systemClock } from "../../handlers/kit/context.js";
 import { coerceError } from "../../handlers/kit/errors.js";
@@ -45,10 +45,9 @@ export async function handleFailure(deps: FailureDeps, row: JobRow): Promise<voi
   if (notify && !(await withDbRetry(() => jobHasNotification(db, row.id), log))) {
     await withDbRetry(
       () =>
-        insertNotification(db, {
+        insertJobFailedNotification(db, {
           orgId: row.orgId,
           userId: row.userId,
-          kind: "job_failed",
           title: `Job failed: ${row.type}`,
           message: `Job ${row.id} (${row.type}) failed after ${row.attempts} attempt(s): ${row.errorMessage ?? "unknown error"}. Retry it with POST /v1/jobs/${row.id}/retry.`,
           jobId: row.id,

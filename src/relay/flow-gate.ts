@@ -148,6 +148,9 @@ export class FlowGate {
 
   /** A job waited too long on a breaker or a quota: it fails with `dependency_unavailable` (notified). */
   private async giveUp(job: Job<QueueJobData>, reason: string, key: string): Promise<void> {
+    // Off the wake list and out of the queue first, so no wake hands it to a relay meanwhile.
+    await this.options.waiting.forget(reason, key, `${job.name}:${job.id}`);
+    await job.remove().catch(() => {});
     const { lifecycle } = this.options.failure;
     const row = await lifecycle
       .apply("giveUp", "relay", job.id!, {
@@ -163,8 +166,6 @@ export class FlowGate {
         },
       })
       .catch(() => null);
-    await this.options.waiting.forget(reason, key, `${job.name}:${job.id}`);
-    await job.remove().catch(() => {});
     if (row) {
       this.log.warn({ jobId: row.id, type: row.type, reason, key }, "job gave up waiting");
       await handleFailure(this.options.failure, row);
@@ -211,7 +212,7 @@ export class FlowGate {
   /**
    * The fallback for wake-ups no one sent (the relay that would have sent them died): every quota key with
    * parked jobs pops what it allows; a class's jobs are all woken (they look again); a closed breaker wakes
-   * all its jobs, an open one past its probe time one.
+   * all its jobs, an open one past its probe time one, and one not yet there gets a timer for it.
    */
   async sweep(timeoutMs: number): Promise<void> {
     const { waiting, flow } = this.options;
@@ -224,6 +225,7 @@ export class FlowGate {
       if (b.state === "closed") await waiting.wake("breaker", dep);
       else if (!b.nextProbeAt || Date.parse(b.nextProbeAt) <= Date.now())
         await waiting.wake("breaker", dep, 1);
+      else this.wakeAt("breaker", dep, new Date(b.nextProbeAt), timeoutMs);
     }
   }
 

@@ -26,6 +26,17 @@ import { OrgCap, type Slot } from "./org-cap.js";
 import { SlotPool } from "./slot-pool.js";
 import { AdaptiveStalledCheck } from "./stalled-check.js";
 
+/**
+ * BullMQ's worker loop looks at its concurrency again only when one of its fetches or jobs settles, so a raise
+ * would wait for the type's next finished job: a settled no-op in its loop's queue makes it look now. This is
+ * BullMQ's internal `mainLoopQueue` (6.x); should it go, the raise still applies at the next settle.
+ */
+function nudge(worker: Worker): void {
+  const loop = (worker as unknown as { mainLoopQueue?: { add(p: Promise<unknown>): void } | null })
+    .mainLoopQueue;
+  loop?.add(Promise.resolve(undefined));
+}
+
 /** How often a relay sweeps for wake-ups no one sent (pauses, hosts, organization caps). @default 300_000 */
 export const WAIT_SWEEP_MS = 300_000;
 
@@ -81,6 +92,8 @@ export class Relay {
   private readonly pauses: Pauses;
   private readonly waitSweep: PollLoop;
   private readonly gate: FlowGate;
+  /** Jobs of each type this relay's workers hold (fetched, in process(): waiting for a slot or running). */
+  private readonly held = new Map<string, number>();
   private subscriber: Redis | null = null;
   private stalledCheck: AdaptiveStalledCheck | null = null;
 
@@ -105,7 +118,11 @@ export class Relay {
       limits: async () => ({ maxActive: options.hostConcurrency ?? 2, hard: true }),
       onWake,
     });
-    this.pool = new SlotPool(options.concurrency, (type) => this.maxOf(type));
+    this.pool = new SlotPool(
+      options.concurrency,
+      (type) => this.maxOf(type),
+      () => this.retune(),
+    );
     this.queues = new Queues(options.connection, options.prefix, options.catalog);
     this.waiting = new Waiting({
       db: options.db,
@@ -180,6 +197,32 @@ export class Relay {
     })().catch((err: Error) => this.options.log.warn({ err: err.message }, "idle wake failed"));
   }
 
+  /**
+   * How many jobs each type's BullMQ worker may hold: those it holds, its share of the pool's slots no held
+   * job claims yet, and one waiting in memory (so a freed slot has a job of each busy type to choose from). A full relay thus holds
+   * at most one job per type beyond what it runs, and leaves the rest in the queue for relays with free
+   * slots (instead of each worker holding up to the whole pool).
+   */
+  private retune(): void {
+    let held = 0;
+    for (const n of this.held.values()) held += n;
+    const unclaimed = Math.max(0, this.pool.size - held);
+    for (const worker of this.workers) {
+      const type = worker.name;
+      const mine = this.held.get(type) ?? 0;
+      // One job waiting for a slot per type, unless it already has one.
+      const spare = mine > this.pool.runningOf(type) ? 0 : 1;
+      // The unclaimed slots are offered to every type at once: each may take its share now, more as it
+      // runs (a lone busy type takes them all within a few fetches), so together they cannot over-claim.
+      const share = Math.ceil(unclaimed / this.workers.length);
+      const want = Math.max(1, Math.min(this.maxOf(type), mine + share + spare));
+      if (worker.concurrency === want) continue;
+      const raised = want > worker.concurrency;
+      worker.concurrency = want;
+      if (raised) nudge(worker);
+    }
+  }
+
   /** The slot pool's state per type (metrics, tests). */
   slots(type: string): { running: number; waiting: number } {
     return { running: this.pool.runningOf(type), waiting: this.pool.waitingOf(type) };
@@ -214,6 +257,7 @@ export class Relay {
       worker.on("drained", () => this.wakeIdle());
       this.workers.push(worker);
     }
+    this.retune(); // before the workers' first fetches
     this.stalledCheck = new AdaptiveStalledCheck(this.workers, {
       fastMs: this.options.stalledIntervalMs,
       slowMs: this.options.stalledIdleIntervalMs ?? this.options.stalledIntervalMs,
@@ -269,6 +313,17 @@ export class Relay {
   }
 
   private async process(job: Job<QueueJobData>, token?: string): Promise<unknown> {
+    this.held.set(job.name, (this.held.get(job.name) ?? 0) + 1);
+    this.retune();
+    try {
+      return await this.processHeld(job, token);
+    } finally {
+      this.held.set(job.name, (this.held.get(job.name) ?? 1) - 1);
+      this.retune();
+    }
+  }
+
+  private async processHeld(job: Job<QueueJobData>, token?: string): Promise<unknown> {
     const def = this.options.catalog.get(job.name);
     if (!def) throw new UnrecoverableError(`unknown job type ${job.name}`);
     try {

@@ -22,6 +22,8 @@ export class SlotPool {
     readonly size: number,
     /** A type's maximum. @default size */
     private readonly maxOf: (type: string) => number = () => size,
+    /** Called after every take and release (the relay retunes how many jobs its workers fetch). */
+    private readonly onChange: () => void = () => {},
   ) {}
 
   /** Resolves true with a slot held, or false when the pool closed first (the relay is stopping). */
@@ -38,6 +40,7 @@ export class SlotPool {
     this.used--;
     this.running.set(type, this.runningOf(type) - 1);
     this.grantNext();
+    this.onChange();
   }
 
   /** Refuses every waiter and every later acquire; slots held stay held until released. */
@@ -61,6 +64,7 @@ export class SlotPool {
   private take(type: string): void {
     this.used++;
     this.running.set(type, this.runningOf(type) + 1);
+    this.onChange();
   }
 
   private grantNext(): void {
