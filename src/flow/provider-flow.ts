@@ -167,6 +167,14 @@ export class ProviderFlow {
     return { ok: false, reason: what, key, until: new Date(Number(answer[3])) };
   }
 
+  /** Gives back a probe's turn that was never used (the job ended before its call). */
+  async abandon(needs: FlowNeeds, jobId: string, admission: Extract<Admission, { ok: true }>): Promise<void> {
+    await this.releaseClassProbes(admission.classProbes);
+    if (!admission.probe || !needs.dependency) return;
+    const key = this.breakerKey(needs.dependency);
+    if ((await this.redis.hget(key, "probe")) === jobId) await this.redis.hset(key, "probeUntil", Date.now());
+  }
+
   private async releaseClassProbes(classes: readonly string[]): Promise<void> {
     if (classes.length) await this.redis.del(...classes.map(this.classProbeKey));
   }

@@ -76,6 +76,20 @@ export class FlowGate {
     throw new DelayedError();
   }
 
+  /** A job admitted as a probe (of its breaker or its quota classes) ended without a call: others may go. */
+  async abandon(needs: FlowNeeds, jobId: string, admission: Admitted): Promise<void> {
+    if (!admission.probe && !admission.classProbes.length) return;
+    try {
+      await this.options.flow.abandon(needs, jobId, admission);
+      for (const cls of admission.classProbes)
+        await this.options.waiting.wake("quota", ProviderFlow.classWaitKey(cls), 1);
+      if (admission.probe && needs.dependency)
+        await this.options.waiting.wake("breaker", needs.dependency, 1);
+    } catch (err) {
+      this.log.warn({ jobId, err: (err as Error).message }, "flow control abandon failed");
+    }
+  }
+
   /** Records the answer; may turn a transient failure under an open breaker into a wait (no attempt spent). */
   async answered(
     jobId: string,

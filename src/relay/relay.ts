@@ -375,11 +375,20 @@ export class Relay {
           const admitted =
             needs && (!host || hostSlot) ? await this.gate.admit(job, token, needs, def.timeoutMs) : null;
           const admission = admitted === "expired" ? null : admitted;
+          let answered = false;
           const onAnswer =
             needs && admitted !== "expired"
-              ? (outcome: Outcome) => this.gate.answered(job.id!, needs, admission, outcome, def.timeoutMs)
+              ? (outcome: Outcome) => {
+                  answered = true;
+                  return this.gate.answered(job.id!, needs, admission, outcome, def.timeoutMs);
+                }
               : undefined;
-          return await this.run(job, token, def.timeoutMs, onAnswer);
+          try {
+            return await this.run(job, token, def.timeoutMs, onAnswer);
+          } finally {
+            // Admitted as a probe but never dispatched (cancelled, expired meanwhile): the turn goes back.
+            if (needs && admission && !answered) await this.gate.abandon(needs, job.id!, admission);
+          }
         } finally {
           // Given back to Redis at once (the same script call pops a waiting job to wake).
           if (host && hostSlot) await this.hostCap.releaseNow(host, hostSlot).catch(() => false);
