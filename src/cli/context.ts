@@ -4,6 +4,7 @@
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import type { EventBus } from "../events/bus.js";
+import type { Waiting } from "../flow/waiting.js";
 import type { JobsService } from "../jobs/service.js";
 import type { Logger } from "../logger.js";
 import type { Queues } from "../queue/queues.js";
@@ -27,6 +28,8 @@ export interface CliContext {
   jobs(): Promise<JobsService>;
   /** The service's Redis (opened on first use). */
   redis(): Promise<Redis>;
+  /** The wake lists of waiting jobs (opens Redis and the catalog on first use). */
+  waiting(): Promise<Waiting>;
   close(): Promise<void>;
 }
 
@@ -54,7 +57,7 @@ export async function openCli(config: Config, log: Logger): Promise<CliContext> 
     }
     return redis;
   };
-  return {
+  const ctx: CliContext = {
     config,
     pg,
     log,
@@ -91,6 +94,16 @@ export async function openCli(config: Config, log: Logger): Promise<CliContext> 
       }
       return jobs;
     },
+    async waiting() {
+      await ctx.jobs();
+      const { Waiting } = await import("../flow/waiting.js");
+      return new Waiting({
+        db: pg.db,
+        redis: await openRedis(),
+        prefix: config.REDIS_PREFIX,
+        queues: queues!,
+      });
+    },
     async close() {
       await queues?.close();
       await events?.close().catch(() => {});
@@ -98,4 +111,5 @@ export async function openCli(config: Config, log: Logger): Promise<CliContext> 
       await pg.close();
     },
   };
+  return ctx;
 }

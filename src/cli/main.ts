@@ -7,6 +7,7 @@ import { isErrorNamed } from "../../handlers/kit/errors.js";
 import type { ApiError } from "../api/errors.js";
 import { parseConfig } from "../config.js";
 import { configSecrets, createLogger, rememberSecrets } from "../logger.js";
+import { breakerCommands } from "./commands/breakers.js";
 import { jobCommands } from "./commands/jobs.js";
 import { orgLimitCommands } from "./commands/org-limits.js";
 import { orgCommands } from "./commands/orgs.js";
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   ...jobCommands,
   ...scheduleCommands,
   ...pauseCommands,
+  ...breakerCommands,
 };
 
 export function usage(): string {

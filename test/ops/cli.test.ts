@@ -265,6 +265,24 @@ describe("operator CLI", { timeout: 120_000 }, () => {
     expect(row?.source).toBe("default");
   });
 
+  test("lists the circuit breakers and closes an open one", async () => {
+    // An open breaker as the relays leave it in Redis (src/flow/flow-scripts.ts).
+    const key = `${redis.prefix}:breaker:platform:twitter`;
+    await redis.client.hset(key, "state", "open", "cooldown", 30_000, "nextProbe", Date.now() + 30_000);
+    await redis.client.sadd(`${redis.prefix}:breakers`, "platform:twitter");
+    const listed = json<{ items: { dependency: string; state: string }[] }>(await cli("breakers", "--json"));
+    expect(listed.items).toContainEqual(
+      expect.objectContaining({ dependency: "platform:twitter", state: "open" }),
+    );
+    expect((await cli("breakers:close")).code).toBe(2);
+    expect((await cli("breakers:close", "nope")).code).toBe(1);
+    const closed = json<{ breaker: { state: string }; woken: number }>(
+      await cli("breakers:close", "platform:twitter", "--json"),
+    );
+    expect(closed).toMatchObject({ breaker: { state: "closed" }, woken: 0 });
+    expect(await redis.client.hget(key, "state")).toBe("closed");
+  });
+
   test("pauses a type, lists it and resumes it, announcing each change to the relays", async () => {
     const sub = redis.client.duplicate();
     const messages: string[] = [];
