@@ -8,6 +8,7 @@ import type { Redis } from "ioredis";
 import type { JobNeeds } from "../../handlers/kit/define.js";
 import type { QuotaReport } from "../../handlers/kit/quota.js";
 import type { Config } from "../config.js";
+import { breakerKey, breakerRegistryKey } from "./breakers.js";
 import { ADMIT, RECORD, WAKE } from "./flow-scripts.js";
 
 export interface BreakerConfig {
@@ -66,16 +67,6 @@ export interface Recorded {
   woken: { key: string; members: string[]; next: Date | null }[];
 }
 
-export interface BreakerView {
-  dependency: string;
-  state: "closed" | "open" | "half_open";
-  failures: number;
-  cooldownMs: number;
-  openedAt: string | null;
-  nextProbeAt: string | null;
-  lastFailureAt: string | null;
-}
-
 type FlowRedis = Redis & {
   flowAdmit(n: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   flowRecord(n: number, ...args: (string | number)[]): Promise<(number | string)[]>;
@@ -110,8 +101,8 @@ export class ProviderFlow {
   }
 
   quotaKey = (key: string) => `${this.prefix}:quota:${key}`;
-  breakerKey = (dep: string) => `${this.prefix}:breaker:${dep}`;
-  private readonly registryKey = () => `${this.prefix}:breakers`;
+  breakerKey = (dep: string) => breakerKey(this.prefix, dep);
+  private readonly registryKey = () => breakerRegistryKey(this.prefix);
   private readonly classKey = (cls: string) => `${this.prefix}:quota-class:${cls}`;
   private readonly classProbeKey = (cls: string) => `${this.prefix}:quota-class-probe:${cls}`;
   /** The waiting key of jobs waiting for their class's first report. */
@@ -173,6 +164,11 @@ export class ProviderFlow {
     if (!admission.probe || !needs.dependency) return;
     const key = this.breakerKey(needs.dependency);
     if ((await this.redis.hget(key, "probe")) === jobId) await this.redis.hset(key, "probeUntil", Date.now());
+  }
+
+  /** Whether a job of the class is still its probe (its answer will wake the class's waiting jobs). */
+  async classProbing(cls: string): Promise<boolean> {
+    return (await this.redis.exists(this.classProbeKey(cls))) === 1;
   }
 
   private async releaseClassProbes(classes: readonly string[]): Promise<void> {
@@ -280,44 +276,5 @@ export class ProviderFlow {
       members: out.slice(2, 2 + count).map(String),
       next: Number(out[1]) ? new Date(Number(out[1])) : null,
     };
-  }
-
-  /** Every breaker that has seen a failure (GET /admin/breakers). */
-  async breakers(): Promise<BreakerView[]> {
-    const deps = (await this.redis.smembers(this.registryKey())).sort();
-    return Promise.all(deps.map((d) => this.breakerState(d)));
-  }
-
-  async breakerState(dependency: string): Promise<BreakerView> {
-    const key = this.breakerKey(dependency);
-    const now = Date.now();
-    const [h, failures] = await Promise.all([
-      this.redis.hgetall(key),
-      this.redis.zcount(`${key}:fails`, now - this.breaker.windowMs, "+inf"),
-    ]);
-    const iso = (v: string | undefined) => (v && Number(v) ? new Date(Number(v)).toISOString() : null);
-    const state = (h.state as BreakerView["state"] | undefined) ?? "closed";
-    return {
-      dependency,
-      state,
-      failures,
-      cooldownMs: Number(h.cooldown) || 0,
-      openedAt: state === "closed" ? null : iso(h.openedAt),
-      nextProbeAt: state === "closed" ? null : iso(state === "half_open" ? h.probeUntil : h.nextProbe),
-      lastFailureAt: iso(h.lastFailureAt),
-    };
-  }
-
-  /** Forces a breaker closed (its failures forgotten); false when it was not open. */
-  async closeBreaker(dependency: string): Promise<boolean> {
-    const key = this.breakerKey(dependency);
-    const [[, state]] = (await this.redis
-      .multi()
-      .hget(key, "state")
-      .hset(key, "state", "closed", "cooldown", 0, "closedAt", Date.now())
-      .hdel(key, "probe", "probeUntil", "nextProbe")
-      .del(`${key}:fails`)
-      .exec()) as [[Error | null, string | null]];
-    return state === "open" || state === "half_open";
   }
 }

@@ -6,7 +6,8 @@ import type { Redis } from "ioredis";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "../../db/client.js";
 import { rowsOf } from "../../db/queries/rows.js";
-import { DEFAULT_BREAKER, ProviderFlow } from "../flow/provider-flow.js";
+import { Breakers } from "../flow/breakers.js";
+import { DEFAULT_BREAKER } from "../flow/provider-flow.js";
 import type { Queues } from "../queue/queues.js";
 
 export interface MetricsSources {
@@ -186,7 +187,7 @@ export class Metrics {
         for (const row of res ? rowsOf(res) : []) this.set({ type: String(row.type) }, Number(row.n));
       },
     });
-    const breakers = new ProviderFlow(this.src.redis, this.src.queues.prefix, DEFAULT_BREAKER);
+    const breakers = new Breakers(this.src.redis, this.src.queues.prefix, DEFAULT_BREAKER.windowMs);
     new Gauge({
       name: "flywheel_breaker_open",
       help: "1 while a dependency's circuit breaker is open or probing (its jobs wait), 0 when closed",
@@ -195,7 +196,7 @@ export class Metrics {
       async collect() {
         this.reset();
         if (self.src.redis.status !== "ready") return;
-        const list = await within(breakers.breakers()).catch(() => []);
+        const list = await within(breakers.list()).catch(() => []);
         for (const b of list) this.set({ dependency: b.dependency }, b.state === "closed" ? 0 : 1);
       },
     });

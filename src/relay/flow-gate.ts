@@ -6,6 +6,7 @@
 // gives its attempt back. A breaker's opening and closing are one log line and one operator event each.
 import { DelayedError, type Job } from "bullmq";
 import { insertOperatorEvent } from "../../db/queries/operator-events.js";
+import type { Breakers } from "../flow/breakers.js";
 import { type Admission, type FlowNeeds, ProviderFlow } from "../flow/provider-flow.js";
 import { PARK_MS, type Waiting } from "../flow/waiting.js";
 import type { QueueJobData } from "../queue/queues.js";
@@ -15,6 +16,7 @@ import { type FailureDeps, handleFailure } from "./failure.js";
 
 export interface FlowGateOptions {
   flow: ProviderFlow;
+  breakers: Breakers;
   waiting: Waiting;
   failure: FailureDeps;
   /** A job waiting on a breaker or a quota longer than this fails with `dependency_unavailable`. @default 24 h */
@@ -73,7 +75,21 @@ export class FlowGate {
       throw new DelayedError();
     }
     this.wakeAt(reason, key, until, timeoutMs);
+    await this.recheck(reason, key, timeoutMs);
     throw new DelayedError();
+  }
+
+  /**
+   * The reason may have cleared between the refusal and the park (a probe's success woke the breaker's jobs
+   * while this one was on its way to the list): then no one would wake it, so look once more now.
+   */
+  private async recheck(reason: "quota" | "breaker", key: string, timeoutMs: number): Promise<void> {
+    const { waiting, breakers, flow } = this.options;
+    if (reason === "breaker") {
+      if ((await breakers.state(key)).state === "closed") await waiting.wake("breaker", key);
+    } else if (key.startsWith("class:")) {
+      if (!(await flow.classProbing(key.slice("class:".length)))) await waiting.wake("quota", key);
+    } else await this.fire("quota", key, timeoutMs);
   }
 
   /** A job admitted as a probe (of its breaker or its quota classes) ended without a call: others may go. */
@@ -229,13 +245,13 @@ export class FlowGate {
    * all its jobs, an open one past its probe time one, and one not yet there gets a timer for it.
    */
   async sweep(timeoutMs: number): Promise<void> {
-    const { waiting, flow } = this.options;
+    const { waiting, breakers } = this.options;
     for (const key of await waiting.parkedKeys("quota")) {
       if (key.startsWith("class:")) await waiting.wake("quota", key);
       else await this.fire("quota", key, timeoutMs);
     }
     for (const dep of await waiting.parkedKeys("breaker")) {
-      const b = await flow.breakerState(dep);
+      const b = await breakers.state(dep);
       if (b.state === "closed") await waiting.wake("breaker", dep);
       else if (!b.nextProbeAt || Date.parse(b.nextProbeAt) <= Date.now())
         await waiting.wake("breaker", dep, 1);

@@ -9,6 +9,7 @@ import { getJob } from "../../db/queries/jobs.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
 import type { JobNeeds, JobTypeDefinition } from "../../handlers/kit/define.js";
 import { coerceError } from "../../handlers/kit/errors.js";
+import { Breakers } from "../flow/breakers.js";
 import { OrgLimitsCache } from "../flow/org-limits.js";
 import { Pauses, pauseKey, pausesChannel } from "../flow/pauses.js";
 import { type BreakerConfig, DEFAULT_BREAKER, ProviderFlow } from "../flow/provider-flow.js";
@@ -21,21 +22,11 @@ import { withDbRetry } from "../runtime/db-retry.js";
 import { PollLoop } from "../runtime/poll-loop.js";
 import { Attempt, type AttemptDeps } from "./attempt.js";
 import { dispatch, type Outcome } from "./dispatch.js";
+import { FetchBudget } from "./fetch-budget.js";
 import { FlowGate } from "./flow-gate.js";
 import { OrgCap, type Slot } from "./org-cap.js";
 import { SlotPool } from "./slot-pool.js";
 import { AdaptiveStalledCheck } from "./stalled-check.js";
-
-/**
- * BullMQ's worker loop looks at its concurrency again only when one of its fetches or jobs settles, so a raise
- * would wait for the type's next finished job: a settled no-op in its loop's queue makes it look now. This is
- * BullMQ's internal `mainLoopQueue` (6.x); should it go, the raise still applies at the next settle.
- */
-function nudge(worker: Worker): void {
-  const loop = (worker as unknown as { mainLoopQueue?: { add(p: Promise<unknown>): void } | null })
-    .mainLoopQueue;
-  loop?.add(Promise.resolve(undefined));
-}
 
 /** How often a relay sweeps for wake-ups no one sent (pauses, hosts, organization caps). @default 300_000 */
 export const WAIT_SWEEP_MS = 300_000;
@@ -92,8 +83,8 @@ export class Relay {
   private readonly pauses: Pauses;
   private readonly waitSweep: PollLoop;
   private readonly gate: FlowGate;
-  /** Jobs of each type this relay's workers hold (fetched, in process(): waiting for a slot or running). */
-  private readonly held = new Map<string, number>();
+  /** How many jobs each worker may hold (fetch-budget.ts); set once the workers exist. */
+  private budget: FetchBudget | null = null;
   private subscriber: Redis | null = null;
   private stalledCheck: AdaptiveStalledCheck | null = null;
 
@@ -133,6 +124,11 @@ export class Relay {
     this.pauses = new Pauses(options.db);
     this.gate = new FlowGate({
       flow: new ProviderFlow(options.connection, options.prefix, options.breaker ?? DEFAULT_BREAKER),
+      breakers: new Breakers(
+        options.connection,
+        options.prefix,
+        (options.breaker ?? DEFAULT_BREAKER).windowMs,
+      ),
       waiting: this.waiting,
       failure: options,
       maxWaitMs: options.breakerMaxWaitMs ?? 86_400_000,
@@ -197,30 +193,8 @@ export class Relay {
     })().catch((err: Error) => this.options.log.warn({ err: err.message }, "idle wake failed"));
   }
 
-  /**
-   * How many jobs each type's BullMQ worker may hold: those it holds, its share of the pool's slots no held
-   * job claims yet, and one waiting in memory (so a freed slot has a job of each busy type to choose from). A full relay thus holds
-   * at most one job per type beyond what it runs, and leaves the rest in the queue for relays with free
-   * slots (instead of each worker holding up to the whole pool).
-   */
   private retune(): void {
-    let held = 0;
-    for (const n of this.held.values()) held += n;
-    const unclaimed = Math.max(0, this.pool.size - held);
-    for (const worker of this.workers) {
-      const type = worker.name;
-      const mine = this.held.get(type) ?? 0;
-      // One job waiting for a slot per type, unless it already has one.
-      const spare = mine > this.pool.runningOf(type) ? 0 : 1;
-      // The unclaimed slots are offered to every type at once: each may take its share now, more as it
-      // runs (a lone busy type takes them all within a few fetches), so together they cannot over-claim.
-      const share = Math.ceil(unclaimed / this.workers.length);
-      const want = Math.max(1, Math.min(this.maxOf(type), mine + share + spare));
-      if (worker.concurrency === want) continue;
-      const raised = want > worker.concurrency;
-      worker.concurrency = want;
-      if (raised) nudge(worker);
-    }
+    this.budget?.retune();
   }
 
   /** The slot pool's state per type (metrics, tests). */
@@ -257,7 +231,8 @@ export class Relay {
       worker.on("drained", () => this.wakeIdle());
       this.workers.push(worker);
     }
-    this.retune(); // before the workers' first fetches
+    this.budget = new FetchBudget(this.workers, this.pool, (type) => this.maxOf(type));
+    this.budget.retune(); // before the workers' first fetches
     this.stalledCheck = new AdaptiveStalledCheck(this.workers, {
       fastMs: this.options.stalledIntervalMs,
       slowMs: this.options.stalledIdleIntervalMs ?? this.options.stalledIntervalMs,
@@ -313,13 +288,11 @@ export class Relay {
   }
 
   private async process(job: Job<QueueJobData>, token?: string): Promise<unknown> {
-    this.held.set(job.name, (this.held.get(job.name) ?? 0) + 1);
-    this.retune();
+    this.budget?.hold(job.name);
     try {
       return await this.processHeld(job, token);
     } finally {
-      this.held.set(job.name, (this.held.get(job.name) ?? 1) - 1);
-      this.retune();
+      this.budget?.release(job.name);
     }
   }
 

@@ -2,7 +2,7 @@
 // GET lists each with its state, recent failures and next probe; POST …/close forces one closed (its
 // failures forgotten) and wakes the jobs waiting on it.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { breakerConfig, ProviderFlow } from "../../flow/provider-flow.js";
+import { Breakers } from "../../flow/breakers.js";
 import { Waiting } from "../../flow/waiting.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError } from "../errors.js";
@@ -47,21 +47,21 @@ export function registerBreakerRoutes(
   app: OpenAPIHono<ApiEnv>,
   deps: Pick<ApiDeps, "db" | "log" | "redis" | "queues" | "config">,
 ): void {
-  const flow = new ProviderFlow(deps.redis, deps.queues.prefix, breakerConfig(deps.config));
+  const breakers = new Breakers(deps.redis, deps.queues.prefix, deps.config.BREAKER_WINDOW_MS);
   const waiting = new Waiting({
     db: deps.db,
     redis: deps.redis,
     prefix: deps.queues.prefix,
     queues: deps.queues,
   });
-  app.openapi(listRoute, async (c) => c.json({ items: await flow.breakers() }, 200));
+  app.openapi(listRoute, async (c) => c.json({ items: await breakers.list() }, 200));
   app.openapi(closeRoute, async (c) => {
     const { dependency } = c.req.valid("param");
-    const known = (await flow.breakers()).some((b) => b.dependency === dependency);
+    const known = (await breakers.list()).some((b) => b.dependency === dependency);
     if (!known) throw ApiError.notFound("breaker");
-    const wasOpen = await flow.closeBreaker(dependency);
+    const wasOpen = await breakers.close(dependency);
     const woken = await waiting.wake("breaker", dependency);
     deps.log.warn({ dependency, wasOpen, woken }, "circuit breaker closed by hand");
-    return c.json({ breaker: await flow.breakerState(dependency), woken }, 200);
+    return c.json({ breaker: await breakers.state(dependency), woken }, 200);
   });
 }

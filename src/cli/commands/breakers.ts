@@ -1,19 +1,19 @@
 // CLI: the circuit breakers per dependency (the same Redis state as /admin/breakers): list them, and force
 // one closed, waking the jobs waiting on it.
-import { breakerConfig, ProviderFlow } from "../../flow/provider-flow.js";
+import { Breakers } from "../../flow/breakers.js";
 import { CliError } from "../context.js";
 import { table } from "../format.js";
 import type { Command } from "./types.js";
 
-const flowOf = async (ctx: Parameters<Command["run"]>[0]) =>
-  new ProviderFlow(await ctx.redis(), ctx.config.REDIS_PREFIX, breakerConfig(ctx.config));
+const breakersOf = async (ctx: Parameters<Command["run"]>[0]) =>
+  new Breakers(await ctx.redis(), ctx.config.REDIS_PREFIX, ctx.config.BREAKER_WINDOW_MS);
 
 export const breakerCommands: Record<string, Command> = {
   breakers: {
     usage: "breakers",
     summary: "Circuit breakers per dependency: state, recent failures, next probe",
     async run(ctx) {
-      const items = await (await flowOf(ctx)).breakers();
+      const items = await (await breakersOf(ctx)).list();
       return {
         data: { items },
         text: table(
@@ -29,13 +29,13 @@ export const breakerCommands: Record<string, Command> = {
     async run(ctx, { positionals }) {
       const dependency = positionals[0];
       if (!dependency) throw new CliError("a dependency (e.g. openai, platform:twitter) is required", 2);
-      const flow = await flowOf(ctx);
-      if (!(await flow.breakers()).some((b) => b.dependency === dependency))
+      const breakers = await breakersOf(ctx);
+      if (!(await breakers.list()).some((b) => b.dependency === dependency))
         throw new CliError(`no breaker for ${dependency}`);
-      await flow.closeBreaker(dependency);
+      await breakers.close(dependency);
       const woken = await (await ctx.waiting()).wake("breaker", dependency);
       return {
-        data: { breaker: await flow.breakerState(dependency), woken },
+        data: { breaker: await breakers.state(dependency), woken },
         text: `${dependency} closed; ${woken} waiting job(s) woken`,
       };
     },
