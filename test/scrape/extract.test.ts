@@ -60,6 +60,23 @@ describe("extractPage", () => {
     });
   });
 
+  it("keeps the lead that sits in the article's header, before the body, and not a teaser's", () => {
+    const body = "<p>The body of the story, with commas, and enough words to score as prose here.</p>".repeat(
+      20,
+    );
+    const page = extractPage(
+      `<html><body><div class="rail"><div class="teaser"><p class="teaser-summary">Another story's summary, which is not part of this one at all.</p></div>
+      <div class="teaser"><p class="teaser-summary">And a third story's summary, also not part of this one.</p></div></div>
+      <article><header class="entry-header"><h1>The headline</h1>
+      <div class="article-intro"><p>The lead says what happened, to whom, and why it matters today.</p></div></header>
+      <div class="entry-content">${body}</div></article></body></html>`,
+      "https://x.example/story",
+    );
+    expect(page.text.startsWith("The lead says what happened")).toBe(true);
+    expect(page.text).toContain("The body of the story");
+    expect(page.text).not.toContain("Another story's summary");
+  });
+
   it("extracts 50,000 unclosed nested tags", () => {
     const page = extractPage(
       `<html><body>${"<div><a href='/x'>link</a> text ".repeat(50_000)}</body></html>`,

@@ -19,6 +19,7 @@ import {
   textStats,
 } from "./dom.js";
 import { htmlToText } from "./html-text.js";
+import { leadsFor, noteLeads } from "./lead.js";
 import { normalizeDivs } from "./normalize.js";
 import {
   ALWAYS_REMOVE,
@@ -273,6 +274,7 @@ function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): st
   const $ = load();
   const body = $("body").get(0) ?? $.root().children().get(0);
   if (!isElement(body)) return htmlToText($.root().get(0) as AnyNode);
+  const leads = noteLeads(body);
   prune(body, flags, title);
   normalizeDivs($, body);
   const picked = pickTop(body, flags);
@@ -284,10 +286,11 @@ function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): st
     dropBoilerplate(n, textStats(n, COMMAS));
     dropBoilerplateLines(n, textStats(n, COMMAS));
   }
-  return nodes
+  const text = nodes
     .map((n) => htmlToText(n))
     .filter(Boolean)
     .join("\n\n");
+  return [...leadsFor(picked.top, leads, text), text].join("\n\n");
 }
 
 /** The page's main text. `load` re-parses the page (each attempt mutates its own DOM); a heading that repeats `title` is dropped. */
