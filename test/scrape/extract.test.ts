@@ -77,6 +77,21 @@ describe("extractPage", () => {
     expect(page.text).not.toContain("Another story's summary");
   });
 
+  it("drops related-links headings that open with a non-ASCII letter or are written in CJK, with their lists", () => {
+    const body = "<p>The body of the story, with commas, and enough words to score as prose here.</p>".repeat(
+      20,
+    );
+    const page = extractPage(
+      `<html><body><article><h1>Story</h1>${body}
+      <h3>Ähnliche Beiträge</h3><ul><li><a href="/a">Ein anderer Artikel</a></li><li><a href="/b">Noch einer</a></li></ul>
+      <h4>热门推荐</h4><ul><li><a href="/c">另一篇文章的标题</a></li></ul></article></body></html>`,
+      "https://x.example/story",
+    );
+    expect(page.text).toContain("The body of the story");
+    for (const gone of ["Ähnliche Beiträge", "Ein anderer Artikel", "热门推荐", "另一篇文章的标题"])
+      expect(page.text).not.toContain(gone);
+  });
+
   it("extracts 50,000 unclosed nested tags", () => {
     const page = extractPage(
       `<html><body>${"<div><a href='/x'>link</a> text ".repeat(50_000)}</body></html>`,

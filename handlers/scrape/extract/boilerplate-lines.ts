@@ -63,10 +63,15 @@ export function dropBoilerplateLines(root: Element, stats: Map<Element, TextStat
       }
       const text = textOf(child);
       if (HEADING.has(child.name) || child.name === "p") {
-        const label = text.replace(/^[\W_]+/u, "");
+        const label = text.replace(/^[^\p{L}\p{N}]+/u, "");
         const match = len <= 60 ? SECTION_HEADING.exec(label) : null;
-        // A paragraph is a heading only when the words are all it says ("See also: <link>" is a line).
-        if (match && (child.name !== "p" || /^[\s:.!?…»›>)-]*$/u.test(label.slice(match[0].length)))) {
+        // A paragraph is a heading only when the words are all it says ("See also: <link>" is a line), or
+        // a few more words that end in a colon ("Read also the following posts:").
+        const rest = match ? label.slice(match[0].length) : "";
+        if (
+          match &&
+          (child.name !== "p" || /^[\s:.!?…»›>)-]*$/u.test(rest) || /^[^.!?]{0,30}:\s*$/u.test(rest))
+        ) {
           let next = child.next;
           while (next && !isElement(next)) next = next.next;
           if (isElement(next) && LINK_BLOCK.has(next.name) && linkShare(stats.get(next)) > 0.5) {
