@@ -92,6 +92,22 @@ describe("extractPage", () => {
       expect(page.text).not.toContain(gone);
   });
 
+  it("drops short calls to follow the site, advertising labels and the comment section's prompts", () => {
+    const body = "<p>The body of the story, with commas, and enough words to score as prose here.</p>".repeat(
+      20,
+    );
+    const page = extractPage(
+      `<html><body><article><p>*Werbung. Dieser Beitrag enthält Werbung.</p>${body}
+      <p><em>Siguenos en Telegram, Instagram, Facebook y Twitter para recibir todas nuestras actualizaciones</em></p>
+      <p>Werbung nervt, sagt der Autor, und erklärt dann ausführlich, warum er trotzdem welche zeigt.</p>
+      <p>Sie sind aktuell nicht eingeloggt.</p></article></body></html>`,
+      "https://x.example/story",
+    );
+    expect(page.text).toContain("Werbung nervt, sagt der Autor");
+    for (const gone of ["*Werbung.", "Siguenos en Telegram", "nicht eingeloggt"])
+      expect(page.text).not.toContain(gone);
+  });
+
   it("extracts 50,000 unclosed nested tags", () => {
     const page = extractPage(
       `<html><body>${"<div><a href='/x'>link</a> text ".repeat(50_000)}</body></html>`,
