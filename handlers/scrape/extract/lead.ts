@@ -2,7 +2,7 @@
 // body that wins the scoring, and is pruned with the header or left out as a sibling. Blocks named like a
 // lead are noted before pruning; those just before the chosen body, under a close common ancestor and
 // outside any boilerplate section, are put back in front of the text.
-import { type Element, isElement, isInside, linkDensity } from "./dom.js";
+import { type AnyNode, type Element, isElement, isInside, linkDensity } from "./dom.js";
 import { htmlToText } from "./html-text.js";
 
 /** Class/id words of a lead block (several CMSs and languages); camelCase too ("documentDescription"). */
@@ -28,42 +28,36 @@ export interface Lead {
   el: Element;
   /** Ancestors before pruning, nearest first. */
   chain: Element[];
-  order: number;
   text: string;
 }
 
-export interface LeadIndex {
-  leads: Lead[];
-  order: Map<Element, number>;
+function isLead(el: Element): boolean {
+  const { class: cls, id } = el.attribs;
+  return (!!cls && LEAD.test(cls)) || (!!id && LEAD.test(id));
 }
 
-/** Notes the lead-like blocks of the unpruned page, outermost first, with their text before pruning. */
-export function noteLeads(body: Element): LeadIndex {
-  const order = new Map<Element, number>();
+/**
+ * Notes the lead-like blocks of the unpruned page, outermost first, with their text before pruning. The
+ * page must be parsed with start indices (document order after pruning and normalisation moved nodes).
+ */
+export function noteLeads(body: Element): Lead[] {
   const leads: Lead[] = [];
   const walk = (el: Element, chain: Element[], oversized: number) => {
-    order.set(el, order.size);
-    let inLead = false;
-    const names = el === body ? "" : `${el.attribs.class ?? ""} ${el.attribs.id ?? ""}`;
-    if (oversized < MAX_OVERSIZED && names.length > 1 && LEAD.test(names)) {
+    if (oversized < MAX_OVERSIZED && el !== body && isLead(el)) {
       if (longerThan(el, MAX_LEAD)) oversized++;
       else {
-        inLead = true;
         const text = htmlToText(el, isPicture);
         if (text.length >= MIN_LEAD && linkDensity(el) < 0.3)
-          leads.push({ el, chain: [...chain].reverse(), order: order.get(el)!, text });
+          leads.push({ el, chain: [...chain].reverse(), text });
+        return;
       }
     }
     chain.push(el);
-    for (const c of el.children)
-      if (isElement(c) && c.type === "tag") {
-        if (inLead) numberAll(c, order);
-        else walk(c, chain, oversized);
-      }
+    for (const c of el.children) if (isElement(c) && c.type === "tag") walk(c, chain, oversized);
     chain.pop();
   };
   walk(body, [], 0);
-  return { leads, order };
+  return leads;
 }
 
 /** Whether the subtree holds more than `limit` characters of text; stops reading once it does. */
@@ -86,29 +80,23 @@ function isPicture(el: Element): boolean {
   return el.name === "figure" || el.name === "figcaption" || PICTURE.test(el.attribs.class ?? "");
 }
 
-function numberAll(el: Element, order: Map<Element, number>): void {
-  order.set(el, order.size);
-  for (const c of el.children) if (isElement(c) && c.type === "tag") numberAll(c, order);
-}
-
-function orderOf(el: Element, index: LeadIndex): number {
-  for (let n: Element | null = el; n; n = isElement(n.parent) ? n.parent : null) {
-    const o = index.order.get(n);
-    if (o !== undefined) return o;
-  }
+/** Where `el` began in the page (an element made while normalising begins where its first child did). */
+function startOf(el: Element): number {
+  for (let n: AnyNode | undefined = el; n; n = "children" in n ? n.children[0] : undefined)
+    if (n.startIndex !== null) return n.startIndex;
   return -1;
 }
 
 /** The leads that open the article whose body is `top`, in document order, not already in `text`. */
-export function leadsFor(top: Element, index: LeadIndex, text: string): string[] {
-  const start = orderOf(top, index);
+export function leadsFor(top: Element, leads: Lead[], text: string): string[] {
+  const start = startOf(top);
   const up: Element[] = [];
   for (let n: Element | null = top; n && up.length <= MAX_UP; n = isElement(n.parent) ? n.parent : null)
     up.push(n);
   const out: string[] = [];
   let flatText: string | null = null;
   let checked = 0;
-  for (const l of index.leads) {
+  for (const l of leads) {
     if (checked >= MAX_CHECKED) break;
     let path: Element[];
     const within = l.chain.indexOf(top);
@@ -118,7 +106,7 @@ export function leadsFor(top: Element, index: LeadIndex, text: string): string[]
       if (isInside(l.el, top) || !path.some((a) => a.name === "header" || HEADER.test(a.attribs.class ?? "")))
         continue;
     } else {
-      if (l.order >= start) continue;
+      if (startOf(l.el) >= start) continue;
       const meet = up.findIndex((a) => a.name !== "body" && a.name !== "html" && l.chain.includes(a));
       if (meet < 0) continue;
       path = [l.el, ...l.chain.slice(0, l.chain.indexOf(up[meet]!))];
