@@ -26,7 +26,7 @@ const META_SEPARATOR = /\s[|·•]\s/u;
 const HAS_DATE = new RegExp(`${DATE}|${TIME}`, "iu");
 /** Copyright and licence notices of the site (not quotes about them: a notice is a short line of its own). */
 const RIGHTS =
-  /^\s*(©|\(c\) \d{4}|copyright\b)|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|licensed under (a |the )?creative commons|vervielfältigung nur mit/iu;
+  /^\s*(©|\(c\) \d{4}|copyright\b)|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|licensed under (a |the )?creative commons|vervielfältigung nur mit|copyrighted property|written permission/iu;
 /** A picture credit or source line: "Foto: …", "Source: …", "Crédits photos : …". */
 const CREDIT_LINE =
   /^[([]?(fotos?|photos?|bild(er)?|titelbild|beitragsbild|quelle|source|fuente|fonte|crédits?( photos?)?|credits?|image|imagen|abbildung|abb\.|copyright|©)\s?:/iu;
@@ -42,6 +42,9 @@ const FOLLOW =
 /** An advertising label opening a short line: "Anzeige:", "- Anzeige -", "*Werbung.", "Advertisement". */
 const AD_LABEL =
   /^[-–*\s([]*(anzeige|werbung|advertisement|advertorial|publicidad|publicité|sponsored|gesponsert|reklama|pubblicità)(\s*[-–:,.)\]*]|\s*$)/iu;
+/** A post's filing line: "This entry was posted in …", "Dieser Beitrag wurde … veröffentlicht", "Filed under". */
+const POSTED_IN =
+  /^(this (entry|post|article) was (posted|published|filed)|posted in\b|filed under\b|dieser (eintrag|beitrag|text|artikel) wurde .{0,60}veröffentlicht|veröffentlicht (in|unter)\b|publié dans\b|publicado en\b)/iu;
 /** The comment section's own lines: how many there are, none yet, log in to write one, tell us in the comments. */
 const COMMENT_PROMPT =
   /(eingeloggt|angemeldet|registriert|logged in|log in|sign in|iniciar sesión|connecté)\b.{0,60}(kommentar|comment|bewert)|(kommentar|comment)\p{L}*.{0,60}(eingeloggt|angemeldet|logged in|log in|sign in|registrier)|nicht (eingeloggt|angemeldet)|not logged in|^(keine|no|noch keine|aucun|sin) (kommentare|comments|commentaires?|comentarios)|^(\d+ )?kommentare? insgesamt|(verraten|schreiben) sie .{0,30}kommentar|leave (us )?a comment|let us know in the comments|in den kommentaren/iu;
@@ -110,7 +113,10 @@ export function dropBoilerplateLines(root: Element, stats: Map<Element, TextStat
       if (
         CREDIT_BLOCK.has(child.name) &&
         len <= 250 &&
-        (FOLLOW.test(text) || COMMENT_PROMPT.test(text) || (len <= 100 && AD_LABEL.test(text)))
+        (FOLLOW.test(text) ||
+          COMMENT_PROMPT.test(text) ||
+          POSTED_IN.test(text) ||
+          (len <= 100 && AD_LABEL.test(text)))
       ) {
         removeNode(child);
         continue;

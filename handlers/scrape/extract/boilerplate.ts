@@ -45,6 +45,7 @@ const SECTION = new RegExp(
     "credits?",
     "copyright",
     "disclaimer",
+    "(editorial-?)?disclosure",
     "affiliate",
     "noprint",
     "no-print",
