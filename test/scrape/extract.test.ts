@@ -108,6 +108,19 @@ describe("extractPage", () => {
       expect(page.text).not.toContain(gone);
   });
 
+  it("drops a boilerplate section taken in as the article's sibling (a copyright line beside the body)", () => {
+    const body = "<p>The body of the story, with commas, and enough words to score as prose here.</p>".repeat(
+      20,
+    );
+    const page = extractPage(
+      `<html><body><article><div class="entry">${body}</div>
+      <div class="copyright">© 2020 Example Media Inc. All Rights Reserved.</div></article></body></html>`,
+      "https://x.example/story",
+    );
+    expect(page.text).toContain("The body of the story");
+    expect(page.text).not.toContain("All Rights Reserved");
+  });
+
   it("extracts 50,000 unclosed nested tags", () => {
     const page = extractPage(
       `<html><body>${"<div><a href='/x'>link</a> text ".repeat(50_000)}</body></html>`,

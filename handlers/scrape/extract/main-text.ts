@@ -2,7 +2,7 @@
 // boilerplate, score paragraphs into their ancestors, pick the best container (plus related siblings),
 // then drop link-heavy or form-like blocks inside it. Retried with relaxed rules when too little survives.
 import type { CheerioAPI } from "cheerio/slim";
-import { dropBoilerplate } from "./boilerplate.js";
+import { dropBoilerplate, isBoilerplateSibling } from "./boilerplate.js";
 import { dropBoilerplateLines } from "./boilerplate-lines.js";
 import { cleanArticle } from "./clean-article.js";
 import {
@@ -279,7 +279,15 @@ function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): st
   normalizeDivs($, body);
   const picked = pickTop(body, flags);
   if (!picked) return htmlToText(body);
-  const nodes = withSiblings(picked.top, picked.scores);
+  let nodes = withSiblings(picked.top, picked.scores);
+  if (nodes.length > 1) {
+    // A sibling taken in for its score may itself be a share bar, a copyright line or a teaser box.
+    const stats = textStats(picked.top.parent as Element, COMMAS);
+    const total = nodes.reduce((n, el) => n + (isElement(el) ? (stats.get(el)?.length ?? 0) : 0), 0);
+    nodes = nodes.filter(
+      (n) => n === picked.top || !isElement(n) || !isBoilerplateSibling(n, stats.get(n)?.length ?? 0, total),
+    );
+  }
   for (const n of nodes) if (isElement(n)) cleanArticle($, n, flags, picked.scores);
   for (const n of nodes) {
     if (!isElement(n)) continue;
