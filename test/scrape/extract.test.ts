@@ -60,6 +60,67 @@ describe("extractPage", () => {
     });
   });
 
+  it("keeps the lead that sits in the article's header, before the body, and not a teaser's", () => {
+    const body = "<p>The body of the story, with commas, and enough words to score as prose here.</p>".repeat(
+      20,
+    );
+    const page = extractPage(
+      `<html><body><div class="rail"><div class="teaser"><p class="teaser-summary">Another story's summary, which is not part of this one at all.</p></div>
+      <div class="teaser"><p class="teaser-summary">And a third story's summary, also not part of this one.</p></div></div>
+      <article><header class="entry-header"><h1>The headline</h1>
+      <div class="article-intro"><p>The lead says what happened, to whom, and why it matters today.</p></div></header>
+      <div class="entry-content">${body}</div></article></body></html>`,
+      "https://x.example/story",
+    );
+    expect(page.text.startsWith("The lead says what happened")).toBe(true);
+    expect(page.text).toContain("The body of the story");
+    expect(page.text).not.toContain("Another story's summary");
+  });
+
+  it("drops related-links headings that open with a non-ASCII letter or are written in CJK, with their lists", () => {
+    const body = "<p>The body of the story, with commas, and enough words to score as prose here.</p>".repeat(
+      20,
+    );
+    const page = extractPage(
+      `<html><body><article><h1>Story</h1>${body}
+      <h3>Ähnliche Beiträge</h3><ul><li><a href="/a">Ein anderer Artikel</a></li><li><a href="/b">Noch einer</a></li></ul>
+      <h4>热门推荐</h4><ul><li><a href="/c">另一篇文章的标题</a></li></ul></article></body></html>`,
+      "https://x.example/story",
+    );
+    expect(page.text).toContain("The body of the story");
+    for (const gone of ["Ähnliche Beiträge", "Ein anderer Artikel", "热门推荐", "另一篇文章的标题"])
+      expect(page.text).not.toContain(gone);
+  });
+
+  it("drops short calls to follow the site, advertising labels and the comment section's prompts", () => {
+    const body = "<p>The body of the story, with commas, and enough words to score as prose here.</p>".repeat(
+      20,
+    );
+    const page = extractPage(
+      `<html><body><article><p>*Werbung. Dieser Beitrag enthält Werbung.</p>${body}
+      <p><em>Siguenos en Telegram, Instagram, Facebook y Twitter para recibir todas nuestras actualizaciones</em></p>
+      <p>Werbung nervt, sagt der Autor, und erklärt dann ausführlich, warum er trotzdem welche zeigt.</p>
+      <p>Sie sind aktuell nicht eingeloggt.</p></article></body></html>`,
+      "https://x.example/story",
+    );
+    expect(page.text).toContain("Werbung nervt, sagt der Autor");
+    for (const gone of ["*Werbung.", "Siguenos en Telegram", "nicht eingeloggt"])
+      expect(page.text).not.toContain(gone);
+  });
+
+  it("drops a boilerplate section taken in as the article's sibling (a copyright line beside the body)", () => {
+    const body = "<p>The body of the story, with commas, and enough words to score as prose here.</p>".repeat(
+      20,
+    );
+    const page = extractPage(
+      `<html><body><article><div class="entry">${body}</div>
+      <div class="copyright">© 2020 Example Media Inc. All Rights Reserved.</div></article></body></html>`,
+      "https://x.example/story",
+    );
+    expect(page.text).toContain("The body of the story");
+    expect(page.text).not.toContain("All Rights Reserved");
+  });
+
   it("extracts 50,000 unclosed nested tags", () => {
     const page = extractPage(
       `<html><body>${"<div><a href='/x'>link</a> text ".repeat(50_000)}</body></html>`,

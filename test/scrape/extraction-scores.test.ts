@@ -8,7 +8,7 @@ import { listPages, pagesDir, scorePage, summarize } from "../../bench/readabili
 import { loadSnippetPages, pool, scoreSnippetPage, snippetDir } from "../../bench/snippet-score.js";
 
 /** The last committed figures; raise them with each improvement (README "Extraction quality"). */
-const COMMITTED = { trafilaturaF1: 0.921, trafilaturaPrecision: 0.901, readabilityF1: 0.972 };
+const COMMITTED = { trafilaturaF1: 0.934, trafilaturaPrecision: 0.918, readabilityF1: 0.972 };
 const SLACK = 0.005;
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -1,7 +1,8 @@
 // Short blocks inside an article that introduce or are boilerplate, recognised by their text and links:
 // headings of related/share/comment sections (several languages) with the link list under them, "Read also:
 // <link>" lines, paragraphs that are only a link (inline teasers), date-only and "a | b | date" meta lines,
-// picture credit lines ("Foto: …"), copyright or licence notices and short calls to subscribe.
+// picture credit lines ("Foto: …"), copyright or licence notices, short calls to subscribe or follow,
+// advertising labels and the comment section's prompts.
 import { type Element, elementChildren, isElement, removeNode, type TextStats } from "./dom.js";
 import { SECTION_HEADING } from "./section-headings.js";
 
@@ -25,7 +26,7 @@ const META_SEPARATOR = /\s[|·•]\s/u;
 const HAS_DATE = new RegExp(`${DATE}|${TIME}`, "iu");
 /** Copyright and licence notices of the site (not quotes about them: a notice is a short line of its own). */
 const RIGHTS =
-  /^\s*(©|\(c\) \d{4}|copyright\b)|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|licensed under (a |the )?creative commons|vervielfältigung nur mit/iu;
+  /^\s*(©|\(c\) \d{4}|copyright\b)|all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|licensed under (a |the )?creative commons|vervielfältigung nur mit|copyrighted property|written permission/iu;
 /** A picture credit or source line: "Foto: …", "Source: …", "Crédits photos : …". */
 const CREDIT_LINE =
   /^[([]?(fotos?|photos?|bild(er)?|titelbild|beitragsbild|quelle|source|fuente|fonte|crédits?( photos?)?|credits?|image|imagen|abbildung|abb\.|copyright|©)\s?:/iu;
@@ -34,6 +35,19 @@ const CREDIT_BLOCK = new Set(["p", "div", "span", "small", "em", "i", "figcaptio
 /** Calls to subscribe or become a member (paywall and membership appeals), as a short line of their own. */
 const SUBSCRIBE =
   /\b(subscribe|subscriber|subscription|abonnieren|abonnent|suscr[ií]b|hazte miembro|s'abonner|abbonati)/iu;
+
+/** Calls to follow the site on social media, join its channel or get its app (en, de, es, fr). */
+const FOLLOW =
+  /\b(follow (us|me)\b|follow [@\p{L}\d ]{2,30} on (twitter|facebook|instagram|x)\b|keep up with (us|me)|s[ií]guenos|suivez-nous|folge(n sie)? uns|folgt uns|únete|join (us|our)\b|download (the|our) [\p{L}\d ]{0,30}apps?\b|(telegram|whatsapp)[- ]?(kanal|channel|canal|gruppe|group)|canal de (telegram|whatsapp)|sign up for (our|the) newsletter|newsletter (abonnieren|bestellen)|suscr[ií]bete|abonnez-vous)/iu;
+/** An advertising label opening a short line: "Anzeige:", "- Anzeige -", "*Werbung.", "Advertisement". */
+const AD_LABEL =
+  /^[-–*\s([]*(anzeige|werbung|advertisement|advertorial|publicidad|publicité|sponsored|gesponsert|reklama|pubblicità)(\s*[-–:,.)\]*]|\s*$)/iu;
+/** A post's filing line: "This entry was posted in …", "Dieser Beitrag wurde … veröffentlicht", "Filed under". */
+const POSTED_IN =
+  /^(this (entry|post|article) was (posted|published|filed)|posted in\b|filed under\b|dieser (eintrag|beitrag|text|artikel) wurde .{0,60}veröffentlicht|veröffentlicht (in|unter)\b|publié dans\b|publicado en\b)/iu;
+/** The comment section's own lines: how many there are, none yet, log in to write one, tell us in the comments. */
+const COMMENT_PROMPT =
+  /(eingeloggt|angemeldet|registriert|logged in|log in|sign in|iniciar sesión|connecté)\b.{0,60}(kommentar|comment|bewert)|(kommentar|comment)\p{L}*.{0,60}(eingeloggt|angemeldet|logged in|log in|sign in|registrier)|nicht (eingeloggt|angemeldet)|not logged in|^(keine|no|noch keine|aucun|sin) (kommentare|comments|commentaires?|comentarios)|^(\d+ )?kommentare? insgesamt|(verraten|schreiben) sie .{0,30}kommentar|leave (us )?a comment|let us know in the comments|in den kommentaren/iu;
 
 function linkShare(s: TextStats | undefined): number {
   return s?.chars ? s.linkChars / s.chars : 0;
@@ -63,10 +77,15 @@ export function dropBoilerplateLines(root: Element, stats: Map<Element, TextStat
       }
       const text = textOf(child);
       if (HEADING.has(child.name) || child.name === "p") {
-        const label = text.replace(/^[\W_]+/u, "");
+        const label = text.replace(/^[^\p{L}\p{N}]+/u, "");
         const match = len <= 60 ? SECTION_HEADING.exec(label) : null;
-        // A paragraph is a heading only when the words are all it says ("See also: <link>" is a line).
-        if (match && (child.name !== "p" || /^[\s:.!?…»›>)-]*$/u.test(label.slice(match[0].length)))) {
+        // A paragraph is a heading only when the words are all it says ("See also: <link>" is a line), or
+        // a few more words that end in a colon ("Read also the following posts:").
+        const rest = match ? label.slice(match[0].length) : "";
+        if (
+          match &&
+          (child.name !== "p" || /^[\s:.!?…»›>)-]*$/u.test(rest) || /^[^.!?]{0,30}:\s*$/u.test(rest))
+        ) {
           let next = child.next;
           while (next && !isElement(next)) next = next.next;
           if (isElement(next) && LINK_BLOCK.has(next.name) && linkShare(stats.get(next)) > 0.5) {
@@ -88,6 +107,17 @@ export function dropBoilerplateLines(root: Element, stats: Map<Element, TextStat
         continue;
       }
       if (CREDIT_BLOCK.has(child.name) && len <= 250 && SUBSCRIBE.test(text)) {
+        removeNode(child);
+        continue;
+      }
+      if (
+        CREDIT_BLOCK.has(child.name) &&
+        len <= 250 &&
+        (FOLLOW.test(text) ||
+          COMMENT_PROMPT.test(text) ||
+          POSTED_IN.test(text) ||
+          (len <= 100 && AD_LABEL.test(text)))
+      ) {
         removeNode(child);
         continue;
       }

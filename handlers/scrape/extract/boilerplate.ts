@@ -45,6 +45,7 @@ const SECTION = new RegExp(
     "credits?",
     "copyright",
     "disclaimer",
+    "(editorial-?)?disclosure",
     "affiliate",
     "noprint",
     "no-print",
@@ -81,7 +82,7 @@ function textOf(el: Element): string {
   return out;
 }
 
-function isBoilerplateSection(el: Element, len: number): boolean {
+export function isBoilerplateSection(el: Element, len: number): boolean {
   if (KEEP.has(el.name) || el.attribs.itemprop === "articleBody") return false;
   // An id of many words is a heading's anchor ("sharing-with-a-single-developer"), not a section's role.
   const id = el.attribs.id ?? "";
@@ -92,6 +93,11 @@ function isBoilerplateSection(el: Element, len: number): boolean {
   if (el.name === "form") return true; // rating, comment and sign-up forms; a page-wide form holds the story (share guard)
   if (!SECTION.test(names)) return false;
   return !PROSE.has(el.name) || !CONTAINER_ONLY.test(names);
+}
+
+/** Whether a sibling taken in beside the article is itself such a section (never one holding half the text). */
+export function isBoilerplateSibling(el: Element, len: number, total: number): boolean {
+  return isBoilerplateSection(el, len) && (len <= total * MAX_SHARE || len < MIN_SECTION_GUARD);
 }
 
 /** Removes the boilerplate sections under `root` (never more than half its text in one section). */

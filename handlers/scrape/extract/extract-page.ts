@@ -4,7 +4,8 @@ import { type CheerioAPI, load } from "cheerio/slim";
 import { boundNesting } from "./bound-nesting.js";
 import { flattenDeep } from "./dom.js";
 import { extractMainText } from "./main-text.js";
-import { extractMetadata, jsonLd, type PageMetadata } from "./metadata.js";
+import { extractMetadata, type Json, jsonLd, type PageMetadata } from "./metadata.js";
+import { scanPage } from "./page-scan.js";
 
 export interface ExtractedPage extends PageMetadata {
   text: string;
@@ -13,13 +14,16 @@ export interface ExtractedPage extends PageMetadata {
 export function extractPage(html: string, pageUrl: string): ExtractedPage {
   const bounded = boundNesting(html);
   const parse = () => {
-    const $ = load(bounded);
+    // Start indices give document order after pruning moved nodes (lead.ts); `xmlMode: false` keeps it HTML.
+    const $ = load(bounded, { xml: { xmlMode: false, withStartIndices: true } });
     flattenDeep($.root().get(0)!);
     return $;
   };
   let first: CheerioAPI | null = parse();
-  const meta = extractMetadata(first, pageUrl);
-  const ldBody = articleBody(first);
+  const scan = scanPage(first.root().get(0)!);
+  const ld = jsonLd(scan);
+  const meta = extractMetadata(scan, ld, pageUrl);
+  const ldBody = articleBody(ld);
   // The first extraction attempt reuses this parse (metadata reading does not mutate it); retries re-parse.
   const reload = () => {
     const $ = first ?? parse();
@@ -33,8 +37,8 @@ export function extractPage(html: string, pageUrl: string): ExtractedPage {
 }
 
 /** JSON-LD `articleBody` as plain text (some sites put HTML in it), or null. */
-function articleBody($: CheerioAPI): string | null {
-  const body = jsonLd($)?.articleBody;
+function articleBody(ld: Json | null): string | null {
+  const body = ld?.articleBody;
   if (typeof body !== "string" || !body.trim()) return null;
   const text = /<[a-z][^>]*>/i.test(body) ? load(body).root().text() : body;
   return text.replace(/[ \t\u00a0]+/g, " ").trim() || null;

@@ -1,6 +1,6 @@
 // Serialises a DOM subtree to readable plain text: paragraphs separated by blank lines, list items
 // and line breaks on their own lines, whitespace collapsed except inside <pre>.
-import { type AnyNode, isElement } from "./dom.js";
+import { type AnyNode, type Element, isElement } from "./dom.js";
 
 const BLOCK = new Set(
   "address article aside blockquote dd details dialog div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p pre section summary table tbody thead tfoot tr ul caption".split(
@@ -20,7 +20,8 @@ const SKIP = new Set([
   "select",
 ]);
 
-export function htmlToText(node: AnyNode): string {
+/** `skip` leaves out the subtrees it returns true for. */
+export function htmlToText(node: AnyNode, skip?: (el: Element) => boolean): string {
   const parts: string[] = [];
   const walk = (n: AnyNode, pre: boolean) => {
     if (n.type === "text") {
@@ -29,7 +30,7 @@ export function htmlToText(node: AnyNode): string {
     }
     if (!isElement(n) && n.type !== "root") return;
     const name = isElement(n) ? n.name.toLowerCase() : "";
-    if (SKIP.has(name)) return;
+    if (SKIP.has(name) || (skip && isElement(n) && skip(n))) return;
     if (name === "br") return void parts.push("\n");
     if (name === "img") {
       const alt = isElement(n) ? n.attribs.alt : undefined;

@@ -2,7 +2,7 @@
 // boilerplate, score paragraphs into their ancestors, pick the best container (plus related siblings),
 // then drop link-heavy or form-like blocks inside it. Retried with relaxed rules when too little survives.
 import type { CheerioAPI } from "cheerio/slim";
-import { dropBoilerplate } from "./boilerplate.js";
+import { dropBoilerplate, isBoilerplateSibling } from "./boilerplate.js";
 import { dropBoilerplateLines } from "./boilerplate-lines.js";
 import { cleanArticle } from "./clean-article.js";
 import {
@@ -19,6 +19,7 @@ import {
   textStats,
 } from "./dom.js";
 import { htmlToText } from "./html-text.js";
+import { leadsFor, noteLeads } from "./lead.js";
 import { normalizeDivs } from "./normalize.js";
 import {
   ALWAYS_REMOVE,
@@ -273,21 +274,31 @@ function attempt(load: () => CheerioAPI, flags: Flags, title: string | null): st
   const $ = load();
   const body = $("body").get(0) ?? $.root().children().get(0);
   if (!isElement(body)) return htmlToText($.root().get(0) as AnyNode);
+  const leads = noteLeads(body);
   prune(body, flags, title);
   normalizeDivs($, body);
   const picked = pickTop(body, flags);
   if (!picked) return htmlToText(body);
-  const nodes = withSiblings(picked.top, picked.scores);
+  let nodes = withSiblings(picked.top, picked.scores);
+  if (nodes.length > 1) {
+    // A sibling taken in for its score may itself be a share bar, a copyright line or a teaser box.
+    const stats = textStats(picked.top.parent as Element, COMMAS);
+    const total = nodes.reduce((n, el) => n + (isElement(el) ? (stats.get(el)?.length ?? 0) : 0), 0);
+    nodes = nodes.filter(
+      (n) => n === picked.top || !isElement(n) || !isBoilerplateSibling(n, stats.get(n)?.length ?? 0, total),
+    );
+  }
   for (const n of nodes) if (isElement(n)) cleanArticle($, n, flags, picked.scores);
   for (const n of nodes) {
     if (!isElement(n)) continue;
     dropBoilerplate(n, textStats(n, COMMAS));
     dropBoilerplateLines(n, textStats(n, COMMAS));
   }
-  return nodes
+  const text = nodes
     .map((n) => htmlToText(n))
     .filter(Boolean)
     .join("\n\n");
+  return [...leadsFor(picked.top, leads, text), text].join("\n\n");
 }
 
 /** The page's main text. `load` re-parses the page (each attempt mutates its own DOM); a heading that repeats `title` is dropped. */

@@ -1,6 +1,6 @@
 // Page metadata from <head>, JSON-LD and meta tags: title, description, canonical URL, published date,
 // byline and site name. Mirrors the order of preference Mozilla Readability uses for the title.
-import type { CheerioAPI } from "cheerio/slim";
+import { type PageScan, textContent } from "./page-scan.js";
 
 export interface PageMetadata {
   title: string | null;
@@ -14,18 +14,14 @@ export interface PageMetadata {
 const ARTICLE_TYPES =
   /^(Article|AdvertiserContentArticle|NewsArticle|AnalysisNewsArticle|AskPublicNewsArticle|BackgroundNewsArticle|OpinionNewsArticle|ReportageNewsArticle|ReviewNewsArticle|Report|SatiricalArticle|ScholarlyArticle|MedicalScholarlyArticle|SocialMediaPosting|BlogPosting|LiveBlogPosting|DiscussionForumPosting|TechArticle|APIReference|WebPage)$/;
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 /** The page's first JSON-LD object of an article type (also inside `@graph`), or null. */
-export function jsonLd($: CheerioAPI): Json | null {
-  for (const el of $('script[type="application/ld+json"]').toArray()) {
+export function jsonLd(scan: PageScan): Json | null {
+  for (const el of scan.ldScripts) {
     let data: unknown;
     try {
-      data = JSON.parse(
-        $(el)
-          .text()
-          .replace(/^\s*<!\[CDATA\[|\]\]>\s*$/g, ""),
-      );
+      data = JSON.parse(textContent(el).replace(/^\s*<!\[CDATA\[|\]\]>\s*$/g, ""));
     } catch {
       continue;
     }
@@ -68,8 +64,8 @@ function absolute(href: string | null | undefined, base: string): string | null 
 }
 
 /** Readability's <title> heuristic: drop a " | Site" or " - Site" suffix when what remains is long enough. */
-function cleanDocumentTitle($: CheerioAPI): string | null {
-  const orig = $("title").first().text().replace(/\s+/g, " ").trim();
+function cleanDocumentTitle(scan: PageScan): string | null {
+  const orig = scan.title ? textContent(scan.title).replace(/\s+/g, " ").trim() : "";
   if (!orig) return null;
   const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
   let title = orig;
@@ -77,25 +73,23 @@ function cleanDocumentTitle($: CheerioAPI): string | null {
     title = orig.replace(/(.*)[|\-\\/>»–—] .*/gi, "$1").trim();
     if (words(title) < 3) title = orig.replace(/[^|\-\\/>»–—]*[|\-\\/>»–—](.*)/gi, "$1").trim();
   } else if (orig.includes(": ")) {
-    const headings = $("h1, h2")
-      .toArray()
-      .map((h) => $(h).text().trim());
+    const headings = scan.headings.map((h) => textContent(h).trim());
     if (!headings.includes(orig)) {
       title = orig.slice(orig.lastIndexOf(":") + 1).trim();
       if (words(title) < 3) title = orig.slice(orig.indexOf(":") + 1).trim();
       else if (words(orig.slice(0, orig.indexOf(":"))) > 5) title = orig;
     }
   } else if (orig.length > 150 || orig.length < 15) {
-    const h1 = $("h1");
-    if (h1.length === 1) title = h1.text().replace(/\s+/g, " ").trim();
+    const h1 = scan.headings.filter((h) => h.name === "h1");
+    if (h1.length === 1) title = textContent(h1[0]!).replace(/\s+/g, " ").trim();
   }
   if (words(title) <= 4 && words(orig.replace(/[|\-\\/>»–—:]+/g, " ")) - 1 !== words(title)) title = orig;
   return title || null;
 }
 
-export function extractMetadata($: CheerioAPI, pageUrl: string): PageMetadata {
+export function extractMetadata(scan: PageScan, ld: Json | null, pageUrl: string): PageMetadata {
   const meta = new Map<string, string>();
-  for (const el of $("meta").toArray()) {
+  for (const el of scan.metas) {
     const content = el.attribs.content?.trim();
     if (!content) continue;
     for (const key of [el.attribs.property, el.attribs.name, el.attribs.itemprop]) {
@@ -104,19 +98,17 @@ export function extractMetadata($: CheerioAPI, pageUrl: string): PageMetadata {
         if (!meta.has(k)) meta.set(k.replace(/\./g, ":"), content);
     }
   }
-  const ld = jsonLd($);
   const m = (...keys: string[]) => keys.map((k) => meta.get(k)).find((v) => !!v) ?? null;
 
   const title =
     str(ld?.headline) ??
     str(ld?.name) ??
     m("dc:title", "dcterm:title", "og:title", "weibo:article:title", "title", "twitter:title") ??
-    cleanDocumentTitle($);
+    cleanDocumentTitle(scan);
   const description =
     str(ld?.description) ??
     m("dc:description", "dcterm:description", "og:description", "description", "twitter:description");
-  const canonicalUrl =
-    absolute($('link[rel~="canonical"]').attr("href"), pageUrl) ?? absolute(m("og:url"), pageUrl) ?? pageUrl;
+  const canonicalUrl = absolute(scan.canonicalHref, pageUrl) ?? absolute(m("og:url"), pageUrl) ?? pageUrl;
   const publishedAt =
     parseDate(str(ld?.datePublished)) ??
     parseDate(
@@ -130,7 +122,7 @@ export function extractMetadata($: CheerioAPI, pageUrl: string): PageMetadata {
         "dc:date",
       ),
     ) ??
-    parseDate($("time[datetime]").first().attr("datetime"));
+    parseDate(scan.timeDatetime);
   const byline = str(ld?.author) ?? m("dc:creator", "dcterm:creator", "author", "article:author");
   const siteName = str((ld?.publisher as Json | undefined)?.name) ?? m("og:site_name");
   return { title, description, canonicalUrl, publishedAt, byline, siteName };

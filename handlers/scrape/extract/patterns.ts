@@ -7,9 +7,9 @@ export const POSITIVE =
   /article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story/i;
 export const NEGATIVE =
   /-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|cookie|consent|newsletter/i;
-/** Ad and cookie-banner containers removed outright, whatever they contain. */
+/** Ad, cookie-banner and login-box containers removed outright when small (isSmallBlock), whatever they contain. */
 export const ALWAYS_REMOVE =
-  /(^|[\s_-])(ads?|advert(isement)?s?|adsbygoogle|cookie-?(banner|consent|notice|bar)|consent-?(banner|manager)|cc-banner|gdpr-?(banner|consent))([\s_-]|$)/i;
+  /(^|[\s_-])(ads?|advert(isement)?s?|adsbygoogle|cookie-?(banner|consent|notice|bar)|consent-?(banner|manager)|cc-banner|gdpr-?(banner|consent)|login)([\s_-]|$)/i;
 export const UNLIKELY_ROLES = new Set([
   "menu",
   "menubar",
