@@ -12,6 +12,7 @@ import { ack } from "./scenarios/ack.js";
 import { concurrency } from "./scenarios/concurrency.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { cost } from "./scenarios/cost.js";
+import { flowScenarios } from "./scenarios/flow.js";
 import { latency } from "./scenarios/latency.js";
 import { orgCap } from "./scenarios/org-cap.js";
 import { recovery } from "./scenarios/recovery.js";
@@ -28,6 +29,7 @@ const SCENARIOS: [string, Scenario][] = [
   ["schedule", schedule],
   ["recovery", recovery],
   ["org-cap", orgCap],
+  ...flowScenarios,
 ];
 
 function parseArgs(argv: string[]) {

@@ -1,11 +1,13 @@
 // content-generation against the local OpenAI-compatible server (real HTTP, the real openai SDK, real
 // Postgres): structured output saved as drafts, rule violations regenerated then trimmed, malformed replies,
 // context and insights in the prompt, and one set of items however often a job is delivered.
+
 import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
 import { contextItems, contextSources, insights } from "../../db/schema.js";
 import { checkPost, findHashtags } from "../../handlers/content-generation/platform-rules.js";
 import { weightedLength } from "../../handlers/content-generation/twitter-length.js";
 import { newId } from "../../handlers/kit/ids.js";
+import { FOUR_PLATFORM_POSTS } from "../fakes/content-replies.js";
 import { completion } from "../fakes/openai-server.js";
 import { API_KEY, type Harness, startHarness } from "./harness.js";
 
@@ -18,19 +20,7 @@ beforeEach(() => {
   h.openai.requests.length = 0;
 });
 
-const four = {
-  twitter: [
-    { text: "Solar at home pays back faster than you think. https://example.com/solar", hashtags: ["Solar"] },
-  ],
-  linkedin: [
-    {
-      text: "Rooftop solar is now a finance decision, not a green gesture.\n\nHere is why.",
-      hashtags: ["Energy", "Solar"],
-    },
-  ],
-  facebook: [{ text: "Thinking about solar? Three things to check first.", hashtags: ["Solar"] }],
-  instagram: [{ text: "Sun's out, savings out. ☀️", hashtags: ["solar", "home", "savings"] }],
-};
+const four = FOUR_PLATFORM_POSTS;
 
 // biome-ignore lint/suspicious/noExplicitAny: reads the JSON request body the fake recorded
 const userPrompt = (body: any): string =>
