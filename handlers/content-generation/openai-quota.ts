@@ -42,6 +42,7 @@ export function openaiQuotaReports(
       reset: o.now + resetMs,
       ...(Number.isFinite(limit) && limit > 0 ? { limit, refill: "linear" as const } : {}),
       cost,
+      at: o.now,
     });
   }
   return out;

@@ -3,7 +3,7 @@
 // and the relay's flow control (src/flow/quotas.ts) keeps each key's state for every relay. Optional
 // parameters: `limit=<n>` (the quota's size), `refill=linear` (a rolling quota that refills steadily until
 // `reset`, as OpenAI's; the default `window` refills all at once at `reset`, as X's), `cost=<n>` (what this
-// job spent of it, e.g. tokens; default 1).
+// job spent of it, e.g. tokens; default 1), `at=<unix ms>` (when the provider stated it).
 
 /** The header a handler answers with. */
 export const QUOTA_HEADER = "X-Flywheel-Quota";
@@ -20,6 +20,11 @@ export interface QuotaReport {
   refill?: "window" | "linear";
   /** Units this job spent. @default 1 */
   cost?: number;
+  /**
+   * When the provider stated `remaining` (unix ms): the relay ages the report from then (a streamed answer
+   * reaches it seconds after the headers did). @default when the relay records it
+   */
+  at?: number;
 }
 
 const KEY = /^[A-Za-z0-9:._/@-]{1,200}$/;
@@ -44,6 +49,7 @@ export function formatQuota(r: QuotaReport): string {
   if (r.limit !== undefined) out += `; limit=${num(r.limit)}`;
   if (r.refill === "linear") out += "; refill=linear";
   if (r.cost !== undefined) out += `; cost=${num(r.cost)}`;
+  if (r.at !== undefined) out += `; at=${num(r.at)}`;
   return out;
 }
 
@@ -70,6 +76,8 @@ export function parseQuota(values: string | readonly string[] | null | undefined
       if (p.get("refill") === "linear") report.refill = "linear";
       const cost = Number(p.get("cost"));
       if (p.has("cost") && Number.isFinite(cost) && cost >= 0) report.cost = cost;
+      const at = Number(p.get("at"));
+      if (p.has("at") && Number.isFinite(at) && at > 0) report.at = at;
       out.push(report);
     }
   }

@@ -43,6 +43,10 @@ local function quota_take(key, q, n, now, probeMs)
     local window = 60000
     if not q.limit then window = probeMs end
     redis.call('HSET', key, 'reset', now + window)
+  elseif q.linear and q.rate > 0 and q.limit then
+    -- A steady refill is full again once what this took is back.
+    local full = now + math.ceil((q.limit - left) / q.rate)
+    if full > q.reset then redis.call('HSET', key, 'reset', full) end
   end
   redis.call('HSET', key, 'avail', left, 'at', now)
 end
@@ -116,7 +120,7 @@ return quota_wake(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]))
 // KEYS: [breaker hash, its failures, the set of known breakers]?, then per report: quota hash, its wake list.
 // ARGV: now, jobId, outcome (s success, f transient failure, - neither), hasBreaker, failures to open,
 // windowMs, base cooldown, max cooldown, probeMs, the dependency's name, then per report: remaining, reset, limit ('' unknown),
-// refill, cost. Answers {breaker event (0 none, 1 opened, 2 closed, 3 re-opened, 4 a failure while open),
+// refill, cost, at (when the provider stated it, '' unknown). Answers {breaker event (0 none, 1 opened, 2 closed, 3 re-opened, 4 a failure while open),
 // next probe, failures,
 // then per report: count, next wake, members…, ending each with '|'}.
 export const RECORD = `${QUOTA_FNS}${WAKE_FN}
@@ -165,14 +169,19 @@ local a = 11
 for i = first, #KEYS, 2 do
   local key, list = KEYS[i], KEYS[i + 1]
   local remaining, reset, limit, refill, cost = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3], tonumber(ARGV[a + 4])
-  a = a + 5
+  local stated = tonumber(ARGV[a + 5]) or now
+  if stated > now then stated = now end
+  a = a + 6
   local q = quota_now(key, now, probeMs)
+  -- A steady refill's rate from when the provider stated it (the answer may reach the relay long after).
+  local rate = 0
+  if refill == 'linear' and limit and reset > stated then rate = (limit - remaining) / (reset - stated) end
   local avail = remaining
+  if rate > 0 then avail = math.min(limit, remaining + rate * (now - stated)) end
   -- Calls admitted since this one reached the provider are not in its count: keep the lower figure, unless
   -- the report is of a new window (a later reset).
   if q and not q.stale and q.avail < avail and (refill == 'linear' or reset <= q.reset + 1000) then avail = q.avail end
-  local rate = 0
-  if refill == 'linear' and limit and reset > now then rate = (limit - remaining) / (reset - now) end
+  if rate > 0 then reset = now + math.ceil((limit - avail) / rate) end
   local avgCost = cost
   if q then avgCost = q.cost * 0.7 + cost * 0.3 end
   if avgCost < 1 then avgCost = 1 end

@@ -193,7 +193,7 @@ export class ProviderFlow {
     if (dep) keys.push(this.breakerKey(dep), `${this.breakerKey(dep)}:fails`, this.registryKey());
     for (const r of reports) {
       keys.push(this.quotaKey(r.key), `${this.prefix}:wait:quota:${r.key}`);
-      argv.push(r.remaining, r.reset, r.limit ?? "", r.refill ?? "window", r.cost ?? 1);
+      argv.push(r.remaining, r.reset, r.limit ?? "", r.refill ?? "window", r.cost ?? 1, r.at ?? "");
     }
     await this.learn(needs, outcome, reports, admission);
     if (!keys.length) return { event: null, nextProbe: null, failures: 0, woken: [] };
