@@ -76,6 +76,8 @@ export interface Slot {
   expiry: number;
   /** When it was last given back by a job (free slots only). */
   freedAt: number;
+  /** A soft cap's lent share: the organization is past its cap while this slot is in use. */
+  lent?: boolean;
 }
 
 const UNLEASED: Slot = { id: "", expiry: Number.POSITIVE_INFINITY, freedAt: 0 };
@@ -98,6 +100,8 @@ export class OrgCap {
   private readonly batch;
   private readonly owner = randomBytes(6).toString("hex");
   private seq = 0;
+  /** Lent slots in use on this relay, per organization: while any, the organization is past its cap. */
+  private readonly lentOut = new Map<string, number>();
   /** Slots this relay holds but no job uses, per organization. */
   private readonly free = new Map<string, Slot[]>();
   private sweeper: NodeJS.Timeout | null = null;
@@ -148,6 +152,9 @@ export class OrgCap {
     const limits = await this.limits(orgId);
     if (limits.maxActive <= 0) return UNLEASED;
     const now = Date.now();
+    // Past its cap here (jobs on lent slots): no slot at all, not even one it holds, while another
+    // organization under its cap waits.
+    if (this.lentOut.has(orgId) && !(await this.noOneElseWaiting(queue, orgId, now))) return null;
     const held = this.free.get(orgId)?.pop();
     if (held && held.expiry >= now + timeoutMs + HANDOUT_MARGIN_MS) return held;
     const slot = held ?? { id: `${this.owner}:${++this.seq}`, expiry: 0, freedAt: 0 };
@@ -159,8 +166,9 @@ export class OrgCap {
       return slot;
     }
     // At the cap (a held slot whose lease could not be renewed was taken back by expiry: forgotten).
-    if (limits.hard) return null;
-    return (await this.noOneElseWaiting(queue, orgId, now)) ? UNLEASED : null;
+    if (limits.hard || !(await this.noOneElseWaiting(queue, orgId, now))) return null;
+    this.lentOut.set(orgId, (this.lentOut.get(orgId) ?? 0) + 1);
+    return { id: "", lent: true, expiry: Number.POSITIVE_INFINITY, freedAt: 0 };
   }
 
   /** Whether the head of `queue` holds no job of another organization still under its cap (cached). */
@@ -212,6 +220,12 @@ export class OrgCap {
 
   /** The job is done with its slot: kept for the next job of the organization, returned when unused. */
   release(orgId: string, slot: Slot): void {
+    if (slot.lent) {
+      const left = (this.lentOut.get(orgId) ?? 1) - 1;
+      if (left > 0) this.lentOut.set(orgId, left);
+      else this.lentOut.delete(orgId);
+      return;
+    }
     if (!slot.id) return;
     if (slot.contended) {
       // Others wait for this organization's slots: hand it to the longest-waiting one, not the next local job.
