@@ -18,6 +18,8 @@ const CONNECTIONS = 50;
 interface Run extends Ack {
   /** Jobs still queued or active when the load stopped (ROLE=all: how far the relay fell behind). */
   backlog: number;
+  /** CPU (user + system) of the service process per accepted job, relaying included for ROLE=all. */
+  cpuMs: number;
 }
 
 async function runs(ctx: ScenarioContext, role: "all" | "api", seconds: number): Promise<Run[]> {
@@ -53,12 +55,13 @@ async function runs(ctx: ScenarioContext, role: "all" | "api", seconds: number):
     const out: Run[] = [];
     for (let i = 0; i < ctx.runs; i++) {
       await ctx.env.resetJobs();
+      const cpu0 = child.cpuMs();
       const a = await steady(seconds);
       const backlog = role === "all" ? await liveJobs(client) : 0;
       await drained();
-      out.push({ ...a, backlog });
+      out.push({ ...a, backlog, cpuMs: (child.cpuMs() - cpu0) / (seconds * RATE) });
       ctx.log(
-        `  ROLE=${role} run ${i + 1}: p50 ${a.p50.toFixed(2)} ms, p99 ${a.p99.toFixed(2)} ms, max ${a.max.toFixed(1)} ms, errors ${a.errors}, backlog at the end ${backlog}`,
+        `  ROLE=${role} run ${i + 1}: p50 ${a.p50.toFixed(2)} ms, p99 ${a.p99.toFixed(2)} ms, max ${a.max.toFixed(1)} ms, errors ${a.errors}, backlog at the end ${backlog}, ${out.at(-1)!.cpuMs.toFixed(2)} CPU ms/job`,
       );
     }
     return out;
@@ -115,6 +118,14 @@ export async function ackRelay(ctx: ScenarioContext): Promise<ScenarioResult> {
       raw: m(api, "errors"),
       target: "0",
       pass: errors === 0,
+    },
+    {
+      scenario: s,
+      metric: "CPU time per job of the service process (ROLE=all: accept and relay; ROLE=api: accept)",
+      unit: "ms",
+      system: m(all, "cpuMs"),
+      raw: m(api, "cpuMs"),
+      compare: "ratio",
     },
     {
       scenario: s,
