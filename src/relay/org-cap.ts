@@ -4,13 +4,15 @@
 // slot to the next one without a Redis call, and a slot left unused for IDLE_RELEASE_MS goes back. Every
 // leased job holds a distinct slot, so a hard cap holds exactly across relays. A soft cap (the default) is
 // work-conserving: an organization at its cap still gets a slot when no other organization under its own
-// cap has a job waiting at the head of the queue (looked at once per ALONE_TTL_MS), so a lone organization
-// may use the whole relay. Takes, renewals and releases of all worker slots travel together, one script call
-// per batch.
+// cap has a job waiting at the head of the queue (looked at once per ALONE_TTL_MS, in one script call,
+// cap-head.ts), so a lone organization may use the whole relay; while it runs on such lent slots it gets
+// none, not even one it holds, as long as another organization under its cap waits. Takes, renewals and
+// releases of all worker slots travel together, one script call per batch.
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { CapLimits } from "../flow/org-limits.js";
 import { selfClockingBatch } from "../runtime/batch.js";
+import { otherOrgsAtHead } from "./cap-head.js";
 
 // KEYS: two per item, its lease set and the wake list of the jobs waiting for it (src/flow/waiting.ts).
 // ARGV: now, then per item: op ("a" take or renew, "r" release), slot, expiry, cap. Releases run first, so a
@@ -186,34 +188,16 @@ export class OrgCap {
   }
 
   private async othersUnderCap(queue: string, orgId: string): Promise<boolean> {
-    const base = `${this.prefix}:${queue}`;
-    const ids = await this.redis
-      .pipeline()
-      .zrange(`${base}:prioritized`, "0", String(HEAD - 1))
-      .lrange(`${base}:wait`, 0, HEAD - 1)
-      .exec();
-    const jobIds = [...new Set((ids ?? []).flatMap(([, v]) => (v as string[] | null) ?? []))];
-    if (!jobIds.length) return false;
-    const data =
-      (await this.redis.pipeline(jobIds.map((id) => ["hget", `${base}:${id}`, "data"])).exec()) ?? [];
-    const orgs = new Set<string>();
-    for (const [, raw] of data) {
-      try {
-        const other = (JSON.parse(String(raw)) as { orgId?: string }).orgId;
-        if (other && other !== orgId) orgs.add(other);
-      } catch {
-        // a job removed meanwhile
-      }
-    }
-    if (!orgs.size) return false;
-    const now = Date.now();
-    const others = [...orgs];
-    const counts =
-      (await this.redis.pipeline(others.map((o) => ["zcount", this.key(o), String(now), "+inf"])).exec()) ??
-      [];
-    for (const [i, other] of others.entries()) {
-      const { maxActive } = await this.limits(other);
-      if (maxActive <= 0 || Number(counts[i]?.[1] ?? 0) < maxActive) return true;
+    const others = await otherOrgsAtHead(this.redis, {
+      prefix: this.prefix,
+      queue,
+      orgId,
+      head: HEAD,
+      leasePrefix: `${this.prefix}:${this.namespace}:`,
+    });
+    for (const other of others) {
+      const { maxActive } = await this.limits(other.orgId);
+      if (maxActive <= 0 || other.leases < maxActive) return true;
     }
     return false;
   }
