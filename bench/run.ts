@@ -1,8 +1,9 @@
 // `npm run bench`: the system beside raw BullMQ on this machine's Redis and Postgres, each figure the
 // median of several runs after a warm-up. Prints a markdown table and writes bench/results.md (a partial
 // run: bench/results.partial.md).
-// Options: --only <scenario> (throughput, concurrency, ack, latency, cost, schedule, recovery, org-cap, scale, peer, ack-relay or 1..11),
-// --quick (scaled-down sizes, for a check; the README's numbers come from a full run), --runs <n>.
+// Options: --only <scenario> (throughput, concurrency, ack, latency, cost, schedule, recovery, org-cap, scale,
+// peer, ack-relay or 1..11), --quick (scaled-down sizes, for a check; the README's numbers come from a full
+// run), --runs <n>.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { openBenchEnv } from "./env.js";
