@@ -16,6 +16,8 @@ export interface BenchChild {
   exited: Promise<number | null>;
   /** Resident set size now, in MB. */
   rssMb(): number;
+  /** CPU time (user + system) used so far, in ms (Linux /proc). */
+  cpuMs(): number;
   counts(): Promise<{ redis: CommandCounts; pg: Record<string, number> }>;
   /** SIGTERM and wait; or kill -9 with `hard`. */
   stop(hard?: boolean): Promise<void>;
@@ -31,12 +33,27 @@ export function rssMbOf(pid: number): number {
   return Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).trim()) / 1024;
 }
 
+/** A process's CPU time so far (utime + stime from /proc/<pid>/stat), in ms; NaN off Linux. */
+export function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[11], fields[12]: utime, stime in clock ticks (USER_HZ, 100 on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export async function spawnFixture(
-  fixture: "service-process.ts" | "raw-process.ts",
+  fixture: "service-process.ts" | "raw-process.ts" | "peer-process.ts",
   env: Record<string, string>,
 ): Promise<BenchChild> {
   const file = join(await builtDir(), "bench", fixture.replace(/\.ts$/, ".js"));
-  const child = spawn(process.execPath, [file], {
+  // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there when it exits (to find where time goes).
+  const dir = process.env.BENCH_CPU_PROF;
+  const flags = dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  const child = spawn(process.execPath, [...flags, file], {
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -80,6 +97,7 @@ export async function spawnFixture(
     output,
     exited,
     rssMb: () => rssMbOf(child.pid!),
+    cpuMs: () => cpuMsOf(child.pid!),
     async counts() {
       const line = nextLine("COUNTS ", 10_000);
       child.stdin!.write("counts\n");

@@ -1,21 +1,25 @@
 // `npm run bench`: the system beside raw BullMQ on this machine's Redis and Postgres, each figure the
 // median of several runs after a warm-up. Prints a markdown table and writes bench/results.md (a partial
 // run: bench/results.partial.md).
-// Options: --only <scenario> (throughput, concurrency, ack, latency, cost, schedule, recovery, org-cap or 1..8),
-// --quick (scaled-down sizes, for a check; the README's numbers come from a full run), --runs <n>.
+// Options: --only <scenario> (throughput, concurrency, ack, latency, cost, schedule, recovery, org-cap, scale,
+// peer, ack-relay or 1..11, quota, outage), --quick (scaled-down sizes, for a check; the README's numbers come from a full
+// run), --runs <n>.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { openBenchEnv } from "./env.js";
 import { loadAverage, machineFacts, otherNodeProcesses } from "./machine.js";
 import { type Row, type ScenarioResult, table } from "./report.js";
 import { ack } from "./scenarios/ack.js";
+import { ackRelay } from "./scenarios/ack-relay.js";
 import { concurrency } from "./scenarios/concurrency.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { cost } from "./scenarios/cost.js";
 import { flowScenarios } from "./scenarios/flow.js";
 import { latency } from "./scenarios/latency.js";
 import { orgCap } from "./scenarios/org-cap.js";
+import { peer } from "./scenarios/peer.js";
 import { recovery } from "./scenarios/recovery.js";
+import { scale } from "./scenarios/scale.js";
 import { schedule } from "./scenarios/schedule.js";
 import { throughput } from "./scenarios/throughput.js";
 
@@ -29,6 +33,9 @@ const SCENARIOS: [string, Scenario][] = [
   ["schedule", schedule],
   ["recovery", recovery],
   ["org-cap", orgCap],
+  ["scale", scale],
+  ["peer", peer],
+  ["ack-relay", ackRelay],
   ...flowScenarios,
 ];
 
@@ -41,7 +48,7 @@ function parseArgs(argv: string[]) {
     else if (a.startsWith("--only=")) out.only = a.slice(7);
     else if (a === "--runs") out.runs = Math.max(1, Number(argv[++i]));
     else if (a === "--help" || a === "-h") {
-      console.log("npm run bench -- [--only <scenario|1..7>] [--quick] [--runs <n>]");
+      console.log("npm run bench -- [--only <scenario|1..11>] [--quick] [--runs <n>]");
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }

@@ -18,26 +18,30 @@ import type { ScenarioContext } from "./context.js";
 const RATE = 500;
 const CONNECTIONS = 50;
 
-interface Ack {
+export interface Ack {
   p50: number;
   p99: number;
   max: number;
   errors: number;
 }
 
-/** Calls `send` `RATE` times a second for `duration` s, open loop (a late call does not delay the next). */
-async function openLoop(duration: number, send: () => Promise<boolean>): Promise<Ack> {
+/** Calls `send` `rate` times a second for `duration` s, open loop (a late call does not delay the next). */
+export async function openLoop(
+  duration: number,
+  send: () => Promise<boolean>,
+  rate: number = RATE,
+): Promise<Ack> {
   const samples: number[] = [];
   let errors = 0;
   const pending: Promise<void>[] = [];
   const start = performance.now();
-  const total = duration * RATE;
+  const total = duration * rate;
   let sent = 0;
   while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE) + 1);
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
     while (sent < due) {
       // Timed from its slot in the schedule, so time spent waiting behind this loop counts too.
-      const t0 = start + (sent * 1000) / RATE;
+      const t0 = start + (sent * 1000) / rate;
       sent++;
       pending.push(
         send().then(

@@ -22,14 +22,28 @@ import type { ScenarioContext } from "./context.js";
 const WAVE = 100;
 const HANDLER_MS = 1000;
 
-interface Conc {
+/** What a wave is: how many jobs at once, how long each handler takes, and the relay's settings. */
+export interface WaveShape {
+  wave: number;
+  handlerMs: number;
+  /** A tag for the Redis prefixes. */
+  tag: string;
+  /** Extra environment of the relay child (RELAY_CONCURRENCY…). */
+  relayEnv?: Record<string, string>;
+  /** Extra environment of the in-process handlers service, which also enqueues. */
+  handlersEnv?: Record<string, string>;
+}
+
+const DEFAULT_SHAPE: WaveShape = { wave: WAVE, handlerMs: HANDLER_MS, tag: "conc" };
+
+export interface Conc {
   jobsPerS: number;
   p50: number;
   p99: number;
   rssMb: number;
 }
 
-function watchRss(child: BenchChild): { peak(): number; stop(): void } {
+export function watchRss(child: BenchChild): { peak(): number; stop(): void } {
   let peak = child.rssMb();
   const timer = setInterval(() => {
     try {
@@ -41,13 +55,19 @@ function watchRss(child: BenchChild): { peak(): number; stop(): void } {
   return { peak: () => peak, stop: () => clearInterval(timer) };
 }
 
-async function systemRuns(ctx: ScenarioContext, waves: number): Promise<Conc[]> {
+/** Waves of `shape.wave` jobs through a relay child process; per run: jobs/s, latency, the relay's peak RSS. */
+export async function systemWaveRuns(
+  ctx: ScenarioContext,
+  waves: number,
+  shape: WaveShape = DEFAULT_SHAPE,
+): Promise<Conc[]> {
   const { env } = ctx;
-  const prefix = env.nextPrefix("conc");
-  const handlers = await startBenchService(env, prefix, { ROLE: "handlers" });
+  const { wave: WAVE, handlerMs: HANDLER_MS } = shape;
+  const prefix = env.nextPrefix(shape.tag);
+  const handlers = await startBenchService(env, prefix, { ROLE: "handlers", ...shape.handlersEnv });
   const relay = await spawnFixture(
     "service-process.ts",
-    serviceEnv(env, prefix, { ROLE: "relay", HANDLERS_URL: handlers.url }),
+    serviceEnv(env, prefix, { ROLE: "relay", HANDLERS_URL: handlers.url, ...shape.relayEnv }),
   );
   const rss = watchRss(relay);
   const client = await pgClient(env.databaseUrl);
@@ -106,8 +126,14 @@ async function systemRuns(ctx: ScenarioContext, waves: number): Promise<Conc[]> 
   }
 }
 
-async function rawRuns(ctx: ScenarioContext, waves: number): Promise<Conc[]> {
-  const prefix = ctx.env.nextPrefix("raw-conc");
+/** The same waves through raw BullMQ: a Worker child process (concurrency = the wave) sleeping `handlerMs`. */
+export async function rawWaveRuns(
+  ctx: ScenarioContext,
+  waves: number,
+  shape: WaveShape = DEFAULT_SHAPE,
+): Promise<Conc[]> {
+  const { wave: WAVE, handlerMs: HANDLER_MS } = shape;
+  const prefix = ctx.env.nextPrefix(`raw-${shape.tag}`);
   const raw = await RawBullmq.open(ctx.env.redisUrl, prefix);
   const worker = await spawnFixture("raw-process.ts", {
     REDIS_URL: ctx.env.redisUrl,
@@ -163,52 +189,59 @@ async function rawRuns(ctx: ScenarioContext, waves: number): Promise<Conc[]> {
   }
 }
 
-export async function concurrency(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const waves = ctx.quick ? 2 : 5;
-  const raw = await rawRuns(ctx, waves);
-  const system = await systemRuns(ctx, waves);
+/** The rows of a wave scenario: jobs/s, enqueue → finish p50 and p99, the relay's peak RSS, with targets. */
+export function waveRows(
+  scenario: string,
+  metric: string,
+  system: Conc[],
+  raw: Conc[],
+  targets: { jobsPerS: number; rssMb: number; jobsLabel?: string },
+): Row[] {
   const m = (runs: Conc[], k: keyof Conc) => median(runs.map((r) => r[k]));
-  const s = "2 concurrency";
   const jobsPerS = m(system, "jobsPerS");
   const rss = Math.max(...system.map((r) => r.rssMb));
-  const rows: Row[] = [
+  const latency = (p: "p50" | "p99"): Row => ({
+    scenario,
+    metric: `enqueue → finish, ${p}`,
+    unit: "ms",
+    system: m(system, p),
+    raw: m(raw, p),
+    compare: "delta",
+  });
+  return [
     {
-      scenario: s,
-      metric: "100 concurrent 1-s jobs, completed",
+      scenario,
+      metric,
       unit: "jobs/s",
       system: jobsPerS,
       raw: m(raw, "jobsPerS"),
       compare: "ratio",
-      target: "≥ 95 jobs/s",
-      pass: jobsPerS >= 95,
+      target: targets.jobsLabel ?? `≥ ${targets.jobsPerS} jobs/s`,
+      pass: jobsPerS >= targets.jobsPerS,
     },
+    latency("p50"),
+    latency("p99"),
     {
-      scenario: s,
-      metric: "enqueue → finish, p50",
-      unit: "ms",
-      system: m(system, "p50"),
-      raw: m(raw, "p50"),
-      compare: "delta",
-    },
-    {
-      scenario: s,
-      metric: "enqueue → finish, p99",
-      unit: "ms",
-      system: m(system, "p99"),
-      raw: m(raw, "p99"),
-      compare: "delta",
-    },
-    {
-      scenario: s,
+      scenario,
       metric: "relay (raw: worker) process peak RSS",
       unit: "MB",
       system: rss,
       raw: Math.max(...raw.map((r) => r.rssMb)),
       compare: "ratio",
-      target: "≤ 200 MB",
-      pass: rss <= 200,
+      target: `≤ ${targets.rssMb} MB`,
+      pass: rss <= targets.rssMb,
     },
   ];
+}
+
+export async function concurrency(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const waves = ctx.quick ? 2 : 5;
+  const raw = await rawWaveRuns(ctx, waves);
+  const system = await systemWaveRuns(ctx, waves);
+  const rows = waveRows("2 concurrency", "100 concurrent 1-s jobs, completed", system, raw, {
+    jobsPerS: 95,
+    rssMb: 200,
+  });
   return {
     rows,
     sections: [

@@ -10,17 +10,51 @@ import { median, waitUntil } from "../stats.js";
 import { createTenants, liveJobs, pgClient, pool, startBenchService } from "../system.js";
 import type { ScenarioContext } from "./context.js";
 
-const IN_FLIGHT = 64;
+/** One organization's burst through POST /v1/jobs (this many requests in flight). */
+export const IN_FLIGHT = 64;
 
-async function runs(
+/** POSTs `count` JSON bodies to `url` with `IN_FLIGHT` in flight; any answer but 202 throws. */
+export async function postAll(
+  url: string,
+  headers: Record<string, string>,
+  count: number,
+  bodyOf: (i: number) => unknown,
+): Promise<void> {
+  await pool(count, IN_FLIGHT, async (i) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify(bodyOf(i)),
+    });
+    if (res.status !== 202) throw new Error(`POST ${url} answered ${res.status}`);
+    await res.arrayBuffer();
+  });
+}
+
+export interface BurstRun {
+  rate: number;
+  /** Redis commands sent per job by every client in this process. */
+  commands: number;
+  /** CPU (user + system) of this process per job: the service and the requests' client. */
+  cpuMs: number;
+}
+
+/**
+ * Runs of one organization (× 10 users) posting `n` `noop` jobs through POST /v1/jobs to a ROLE=all service
+ * in this process with `extra` settings (ENQUEUE_RATE_LIMIT is always off): jobs/s (first request → last
+ * `finished_at`) and Redis commands per job, after a warm-up of n/10.
+ */
+export async function apiBurstRuns(
   ctx: ScenarioContext,
   n: number,
-  cap: string,
-): Promise<{ rate: number; commands: number }[]> {
+  label: string,
+  extra: Record<string, string>,
+): Promise<BurstRun[]> {
   const { env } = ctx;
-  const service = await startBenchService(env, env.nextPrefix(`cap${cap}`), {
-    ORG_MAX_ACTIVE: cap,
+  installRedisCounter();
+  const service = await startBenchService(env, env.nextPrefix(label.replace(/\W+/g, "")), {
     ENQUEUE_RATE_LIMIT: "0",
+    ...extra,
   });
   const client = await pgClient(env.databaseUrl);
   try {
@@ -28,22 +62,21 @@ async function runs(
     const once = async (count: number) => {
       await env.resetJobs();
       const before = redisCounts();
+      const cpu0 = process.cpuUsage();
       const t0 = Date.now();
-      await pool(count, IN_FLIGHT, async (i) => {
-        const res = await fetch(`${service.url}/v1/jobs`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${tenant!.apiKey}`, "content-type": "application/json" },
-          body: JSON.stringify({ type: "noop", userId: tenant!.userIds[i % 10], payload: { seq: i } }),
-        });
-        if (res.status !== 202) throw new Error(`POST /v1/jobs answered ${res.status}`);
-        await res.arrayBuffer();
-      });
+      await postAll(`${service.url}/v1/jobs`, { authorization: `Bearer ${tenant!.apiKey}` }, count, (i) => ({
+        type: "noop",
+        userId: tenant!.userIds[i % 10],
+        payload: { seq: i },
+      }));
       await waitUntil(async () => (await liveJobs(client)) === 0, "jobs to finish", 600_000, 100);
+      const cpu = process.cpuUsage(cpu0);
       const r = await client.query("select max(finished_at) as last from jobs");
       const last = (r.rows[0] as { last: Date }).last;
       return {
         rate: count / ((last.getTime() - t0) / 1000),
         commands: totalOf(diffCounts(redisCounts(), before)) / count,
+        cpuMs: (cpu.user + cpu.system) / 1000 / count,
       };
     };
     await once(Math.max(200, n / 10));
@@ -51,7 +84,7 @@ async function runs(
     for (let i = 0; i < ctx.runs; i++) {
       out.push(await once(n));
       ctx.log(
-        `  ORG_MAX_ACTIVE=${cap} run ${i + 1}: ${out.at(-1)!.rate.toFixed(0)} jobs/s, ${out.at(-1)!.commands.toFixed(2)} Redis commands/job`,
+        `  ${label} run ${i + 1}: ${out.at(-1)!.rate.toFixed(0)} jobs/s, ${out.at(-1)!.commands.toFixed(2)} Redis commands/job, ${out.at(-1)!.cpuMs.toFixed(2)} CPU ms/job`,
       );
     }
     return out;
@@ -62,10 +95,9 @@ async function runs(
 }
 
 export async function orgCap(ctx: ScenarioContext): Promise<ScenarioResult> {
-  installRedisCounter();
   const n = ctx.quick ? 1_000 : 3_000;
-  const uncapped = await runs(ctx, n, "0");
-  const capped = await runs(ctx, n, "50");
+  const uncapped = await apiBurstRuns(ctx, n, "ORG_MAX_ACTIVE=0", { ORG_MAX_ACTIVE: "0" });
+  const capped = await apiBurstRuns(ctx, n, "ORG_MAX_ACTIVE=50", { ORG_MAX_ACTIVE: "50" });
   const rate = { system: median(capped.map((r) => r.rate)), raw: median(uncapped.map((r) => r.rate)) };
   const cmds = {
     system: median(capped.map((r) => r.commands)),

@@ -4,13 +4,15 @@
 // slot to the next one without a Redis call, and a slot left unused for IDLE_RELEASE_MS goes back. Every
 // leased job holds a distinct slot, so a hard cap holds exactly across relays. A soft cap (the default) is
 // work-conserving: an organization at its cap still gets a slot when no other organization under its own
-// cap has a job waiting at the head of the queue (looked at once per ALONE_TTL_MS), so a lone organization
-// may use the whole relay. Takes, renewals and releases of all worker slots travel together, one script call
-// per batch.
+// cap has a job waiting at the head of the queue (looked at once per ALONE_TTL_MS, in one script call,
+// cap-head.ts), so a lone organization may use the whole relay; while it runs on such lent slots it gets
+// none, not even one it holds, as long as another organization under its cap waits. Takes, renewals and
+// releases of all worker slots travel together, one script call per batch.
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { CapLimits } from "../flow/org-limits.js";
 import { selfClockingBatch } from "../runtime/batch.js";
+import { otherOrgsAtHead } from "./cap-head.js";
 
 // KEYS: two per item, its lease set and the wake list of the jobs waiting for it (src/flow/waiting.ts).
 // ARGV: now, then per item: op ("a" take or renew, "r" release), slot, expiry, cap. Releases run first, so a
@@ -76,6 +78,8 @@ export interface Slot {
   expiry: number;
   /** When it was last given back by a job (free slots only). */
   freedAt: number;
+  /** A soft cap's lent share: the organization is past its cap while this slot is in use. */
+  lent?: boolean;
 }
 
 const UNLEASED: Slot = { id: "", expiry: Number.POSITIVE_INFINITY, freedAt: 0 };
@@ -98,6 +102,8 @@ export class OrgCap {
   private readonly batch;
   private readonly owner = randomBytes(6).toString("hex");
   private seq = 0;
+  /** Lent slots in use on this relay, per organization: while any, the organization is past its cap. */
+  private readonly lentOut = new Map<string, number>();
   /** Slots this relay holds but no job uses, per organization. */
   private readonly free = new Map<string, Slot[]>();
   private sweeper: NodeJS.Timeout | null = null;
@@ -148,6 +154,9 @@ export class OrgCap {
     const limits = await this.limits(orgId);
     if (limits.maxActive <= 0) return UNLEASED;
     const now = Date.now();
+    // Past its cap here (jobs on lent slots): no slot at all, not even one it holds, while another
+    // organization under its cap waits.
+    if (this.lentOut.has(orgId) && !(await this.noOneElseWaiting(queue, orgId, now))) return null;
     const held = this.free.get(orgId)?.pop();
     if (held && held.expiry >= now + timeoutMs + HANDOUT_MARGIN_MS) return held;
     const slot = held ?? { id: `${this.owner}:${++this.seq}`, expiry: 0, freedAt: 0 };
@@ -159,8 +168,9 @@ export class OrgCap {
       return slot;
     }
     // At the cap (a held slot whose lease could not be renewed was taken back by expiry: forgotten).
-    if (limits.hard) return null;
-    return (await this.noOneElseWaiting(queue, orgId, now)) ? UNLEASED : null;
+    if (limits.hard || !(await this.noOneElseWaiting(queue, orgId, now))) return null;
+    this.lentOut.set(orgId, (this.lentOut.get(orgId) ?? 0) + 1);
+    return { id: "", lent: true, expiry: Number.POSITIVE_INFINITY, freedAt: 0 };
   }
 
   /** Whether the head of `queue` holds no job of another organization still under its cap (cached). */
@@ -178,40 +188,28 @@ export class OrgCap {
   }
 
   private async othersUnderCap(queue: string, orgId: string): Promise<boolean> {
-    const base = `${this.prefix}:${queue}`;
-    const ids = await this.redis
-      .pipeline()
-      .zrange(`${base}:prioritized`, "0", String(HEAD - 1))
-      .lrange(`${base}:wait`, 0, HEAD - 1)
-      .exec();
-    const jobIds = [...new Set((ids ?? []).flatMap(([, v]) => (v as string[] | null) ?? []))];
-    if (!jobIds.length) return false;
-    const data =
-      (await this.redis.pipeline(jobIds.map((id) => ["hget", `${base}:${id}`, "data"])).exec()) ?? [];
-    const orgs = new Set<string>();
-    for (const [, raw] of data) {
-      try {
-        const other = (JSON.parse(String(raw)) as { orgId?: string }).orgId;
-        if (other && other !== orgId) orgs.add(other);
-      } catch {
-        // a job removed meanwhile
-      }
-    }
-    if (!orgs.size) return false;
-    const now = Date.now();
-    const others = [...orgs];
-    const counts =
-      (await this.redis.pipeline(others.map((o) => ["zcount", this.key(o), String(now), "+inf"])).exec()) ??
-      [];
-    for (const [i, other] of others.entries()) {
-      const { maxActive } = await this.limits(other);
-      if (maxActive <= 0 || Number(counts[i]?.[1] ?? 0) < maxActive) return true;
+    const others = await otherOrgsAtHead(this.redis, {
+      prefix: this.prefix,
+      queue,
+      orgId,
+      head: HEAD,
+      leasePrefix: `${this.prefix}:${this.namespace}:`,
+    });
+    for (const other of others) {
+      const { maxActive } = await this.limits(other.orgId);
+      if (maxActive <= 0 || other.leases < maxActive) return true;
     }
     return false;
   }
 
   /** The job is done with its slot: kept for the next job of the organization, returned when unused. */
   release(orgId: string, slot: Slot): void {
+    if (slot.lent) {
+      const left = (this.lentOut.get(orgId) ?? 1) - 1;
+      if (left > 0) this.lentOut.set(orgId, left);
+      else this.lentOut.delete(orgId);
+      return;
+    }
     if (!slot.id) return;
     if (slot.contended) {
       // Others wait for this organization's slots: hand it to the longest-waiting one, not the next local job.

@@ -3,44 +3,24 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createOrg } from "../../db/queries/orgs.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { type Cluster, startCluster } from "../helpers/cluster.js";
+import type { TestDatabase } from "../helpers/db.js";
 import { eventually } from "../helpers/eventually.js";
-import { createTestRedis, type TestRedis } from "../helpers/redis.js";
-import { startTestService, type TestService } from "../helpers/service.js";
+import type { TestService } from "../helpers/service.js";
 
+let cluster: Cluster;
 let db: TestDatabase;
-let redis: TestRedis;
-let handlers: TestService;
 let api: TestService;
-const relays: TestService[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  redis = await createTestRedis();
-  handlers = await startTestService({ db, redis, env: { ROLE: "handlers" } });
-  api = await startTestService({ db, redis, env: { ROLE: "api", ENQUEUE_RATE_LIMIT: "0" } });
+  cluster = await startCluster();
+  ({ db, api } = cluster);
 });
-afterAll(async () => {
-  for (const s of [...relays, api, handlers]) await s.stop();
-  await redis.cleanup();
-  await db.close();
-});
+afterAll(() => cluster.stop());
 
 async function startRelays(n: number, perRelay: number) {
-  for (let i = 0; i < n; i++) {
-    relays.push(
-      await startTestService({
-        db,
-        redis,
-        env: {
-          ROLE: "relay",
-          HANDLERS_URL: `${handlers.url}`,
-          RELAY_CONCURRENCY: String(perRelay),
-          ORG_MAX_ACTIVE: "0",
-        },
-      }),
-    );
-  }
+  for (let i = 0; i < n; i++)
+    await cluster.addRelay({ RELAY_CONCURRENCY: String(perRelay), ORG_MAX_ACTIVE: "0" });
 }
 
 async function enqueueMany(key: string, userId: string, count: number, priority = "normal", value = "x") {

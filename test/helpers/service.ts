@@ -4,6 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { sql } from "drizzle-orm";
 import { createOrg } from "../../db/queries/orgs.js";
 import { schedules } from "../../db/schema.js";
 import type { Catalog } from "../../handlers/kit/catalog.js";
@@ -126,4 +127,12 @@ export async function jobWhen(t: TestService, id: string, status: string, timeou
     },
     { timeoutMs, message: `job ${id} ${status}` },
   );
+}
+
+/** The outcomes of a job's run rows, in attempt order (read from Postgres). */
+export async function runOutcomes(db: TestDatabase, id: string): Promise<string[]> {
+  const r = await db.db.execute(
+    sql`select outcome from job_runs where job_id = ${id} order by attempt, started_at`,
+  );
+  return (r as unknown as { rows: { outcome: string }[] }).rows.map((x) => x.outcome);
 }

@@ -6,6 +6,7 @@ import { scrapeJob } from "../../handlers/scrape/index.js";
 import { eventually } from "../helpers/eventually.js";
 import { startTestService, type TestService } from "../helpers/service.js";
 import { type FakeSite, startFakeSite } from "./fake-site.js";
+import { articlePage, scrapeVia, scrapeView } from "./service-scrapes.js";
 
 const env = { SCRAPER_ALLOW_PRIVATE_NETWORKS: "true", SCRAPER_HOST_CONCURRENCY: "2" };
 let t: TestService;
@@ -15,9 +16,6 @@ let other: FakeSite;
 let inFlight = 0;
 let peak = 0;
 
-const page = (n: number) =>
-  `<html lang="en"><head><title>Page ${n}</title></head><body><article><h1>Page ${n}</h1>${"<p>Slow but steady content about our product line, written for people who read. </p>".repeat(8)}</article></body></html>`;
-
 beforeAll(async () => {
   site = await startFakeSite();
   site.fallback((req, res) => {
@@ -26,11 +24,13 @@ beforeAll(async () => {
     peak = Math.max(peak, inFlight);
     setTimeout(() => {
       inFlight--;
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page(Number(req.url!.slice(2))));
+      res
+        .writeHead(200, { "content-type": "text/html; charset=utf-8" })
+        .end(articlePage(Number(req.url!.slice(2))));
     }, 500);
   });
   other = await startFakeSite();
-  other.fallback((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(page(99)));
+  other.fallback((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(articlePage(99)));
   const catalog = createCatalog([scrapeJob]);
   t = await startTestService({ catalog, env });
   second = await startTestService({ catalog, env, db: t.db, redis: t.redis });
@@ -42,21 +42,8 @@ afterAll(async () => {
   await other?.close();
 });
 
-async function scrape(url: string): Promise<string> {
-  const created = await t.api("/v1/context-sources", {
-    method: "POST",
-    json: { userId: "u1", kind: "website", url },
-  });
-  expect(created.status).toBe(201);
-  const { source } = (await created.json()) as { source: { id: string } };
-  const res = await t.api(`/v1/context-sources/${source.id}/scrape`, { method: "POST" });
-  return ((await res.json()) as { job: { id: string } }).job.id;
-}
-
-interface View {
-  job: { status: string; attempts: number; waitingOn: { reason: string; key: string } | null };
-}
-const view = async (id: string) => ((await (await t.api(`/v1/jobs/${id}`)).json()) as View).job;
+const scrape = (url: string) => scrapeVia(t, url);
+const view = (id: string) => scrapeView(t, id);
 
 test("six scrapes of one host run two at a time across two relays; another host runs meanwhile", async () => {
   const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => scrape(`${site.url}/p${i}`)));
