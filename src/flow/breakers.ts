@@ -63,4 +63,10 @@ export class Breakers {
       .exec()) as [[Error | null, string | null]];
     return state === "open" || state === "half_open";
   }
+
+  /** The jobs whose failures the breaker counts now (one entry per failure; members "<jobId>:<ms>"). */
+  async failedJobs(dependency: string): Promise<string[]> {
+    const members = await this.redis.zrange(`${breakerKey(this.prefix, dependency)}:fails`, "0", "-1");
+    return members.map((m) => m.slice(0, m.lastIndexOf(":")));
+  }
 }

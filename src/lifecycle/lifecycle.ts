@@ -14,6 +14,7 @@ import {
   runRecorded,
 } from "../../db/queries/lifecycle/finish.js";
 import { type CreateJobRow, insertJobs, insertQueuedJobs } from "../../db/queries/lifecycle/insert.js";
+import { refundAttempts } from "../../db/queries/lifecycle/refund.js";
 import {
   deleteQueuedJobs,
   type TransitionSet,
@@ -328,6 +329,17 @@ export class Lifecycle {
     });
   }
 
+  /**
+   * refundAttempt for each job: `counts` maps a job to the attempts to give back. Returns how many jobs got
+   * some back (a job running again keeps its count).
+   */
+  async refundAttempts(counts: ReadonlyMap<string, number>): Promise<number> {
+    let refunded = 0;
+    for (const [id, refund] of counts)
+      if (await this.tryApply("refundAttempt", "relay", id, { refund })) refunded++;
+    return refunded;
+  }
+
   runRecorded(runId: string): Promise<boolean> {
     return runRecorded(this.deps.db, runId);
   }
@@ -367,6 +379,8 @@ export class Lifecycle {
       const to = spec.to === "previous" ? opts.previous : spec.to;
       if (!to) throw new TransitionRefused(name, null, `${name} needs the status to go back to`);
       row = await transitionJob(this.deps.db, id, spec.from, to, opts.set ?? {}, opts.orgId);
+    } else if (spec.statement === "refundAttempts") {
+      row = await refundAttempts(this.deps.db, id, opts.refund ?? 1);
     } else if (spec.statement === "activateJobs") {
       row = (await this.activations.load(id))?.job ?? null;
     } else if (spec.statement === "finishAttempts") {
@@ -416,6 +430,8 @@ export interface ApplyOptions {
   orgId?: string;
   /** Columns set with a transitionJob transition. */
   set?: TransitionSet;
+  /** Attempts `refundAttempt` gives back. @default 1 */
+  refund?: number;
   /** The status `undoRetry` goes back to. */
   previous?: JobStatus;
   /** The run recorded with a finishAttempts transition (default: a zero-length run, outcome cancelled). */

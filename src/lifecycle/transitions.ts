@@ -19,7 +19,8 @@ export interface TransitionSpec {
     | "deleteQueuedJobs"
     | "activateJobs"
     | "finishAttempts"
-    | "transitionJob";
+    | "transitionJob"
+    | "refundAttempts";
 }
 
 const relay = ["relay"] as const;
@@ -49,6 +50,8 @@ export const TRANSITIONS = {
   /** A transient failure while its dependency's breaker is open: wait for the probe, the attempt given back. */
   waitDependency: { from: ["active"], to: "retrying", by: relay, statement: "finishAttempts" },
   fail: { from: ["active"], to: "failed", by: relay, statement: "finishAttempts" },
+  /** Its dependency's breaker opened: the attempts the outage took before it are given back. */
+  refundAttempt: { from: ["retrying"], to: "retrying", by: relay, statement: "refundAttempts" },
   /** The handler call was aborted by a cancel request. */
   cancelRunning: { from: ["active"], to: "cancelled", by: relay, statement: "finishAttempts" },
   /** A cancel requested between states: ended without calling the handler. */

@@ -127,7 +127,7 @@ export class FlowGate {
       for (const cls of admission?.classProbes ?? [])
         await this.options.waiting.wake("quota", ProviderFlow.classWaitKey(cls));
       const dep = needs.dependency;
-      if (dep && rec.event) await this.onBreakerEvent(dep, rec, timeoutMs);
+      if (dep && rec.event) await this.onBreakerEvent(jobId, dep, rec, timeoutMs);
       const open = rec.event === "opened" || rec.event === "reopened" || rec.event === "while_open";
       if (kind === "f" && open && outcome.kind === "retry") {
         const retryAfterMs = Math.max(1_000, (rec.nextProbe?.getTime() ?? Date.now()) - Date.now());
@@ -141,13 +141,15 @@ export class FlowGate {
   }
 
   private async onBreakerEvent(
+    jobId: string,
     dependency: string,
     rec: Awaited<ReturnType<ProviderFlow["record"]>>,
     timeoutMs: number,
   ) {
     const nextProbeAt = rec.nextProbe?.toISOString() ?? null;
     if (rec.event === "opened") {
-      this.log.warn({ dependency, failures: rec.failures, nextProbeAt }, "circuit breaker opened");
+      const refunded = await this.refundOutage(dependency, jobId);
+      this.log.warn({ dependency, failures: rec.failures, nextProbeAt, refunded }, "circuit breaker opened");
       await this.operatorEvent("breaker.opened", dependency, { failures: rec.failures, nextProbeAt });
     } else if (rec.event === "closed") {
       this.log.info({ dependency }, "circuit breaker closed");
@@ -158,6 +160,18 @@ export class FlowGate {
       this.log.info({ dependency, nextProbeAt }, "circuit breaker probe failed; open again");
     }
     if (rec.nextProbe) this.wakeAt("breaker", dependency, rec.nextProbe, timeoutMs);
+  }
+
+  /**
+   * The failures that opened the breaker were the outage's: their jobs (still waiting for their retry) get
+   * those attempts back. `jobId`'s own failure is already a wait that spends none.
+   */
+  private async refundOutage(dependency: string, jobId: string): Promise<number> {
+    const { failure, breakers } = this.options;
+    const counts = new Map<string, number>();
+    for (const id of await breakers.failedJobs(dependency))
+      if (id !== jobId) counts.set(id, (counts.get(id) ?? 0) + 1);
+    return withDbRetry(() => failure.lifecycle.refundAttempts(counts), this.log);
   }
 
   private async operatorEvent(kind: string, dependency: string, data: Record<string, unknown>) {
