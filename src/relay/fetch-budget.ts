@@ -42,21 +42,27 @@ export class FetchBudget {
   /** Sets each worker's concurrency from the pool's state (on every take, release, hold and release). */
   retune(): void {
     let held = 0;
-    for (const n of this.held.values()) held += n;
+    let busy = 0;
+    for (const n of this.held.values()) {
+      held += n;
+      if (n > 0) busy++;
+    }
     const unclaimed = Math.max(0, this.pool.size - held);
-    // Offered to every type at once: each may take its share now and more as it runs (a lone busy type takes
-    // them all within a few fetches), so together they cannot over-claim.
-    const share = Math.ceil(unclaimed / Math.max(1, this.workers.length));
     for (const worker of this.workers) {
       const type = worker.name;
       const mine = this.held.get(type) ?? 0;
+      // The unclaimed slots are split between the types that hold jobs (and this one, if it holds none):
+      // a lone busy type may take them all, several cannot over-claim them together.
+      const share = Math.ceil(unclaimed / Math.max(1, busy + (mine > 0 ? 0 : 1)));
       // One job waiting for a slot per type, unless it already has one.
       const spare = mine > this.pool.runningOf(type) ? 0 : 1;
       const want = Math.max(1, Math.min(this.maxOf(type), mine + share + spare));
       if (worker.concurrency === want) continue;
-      const raised = want > worker.concurrency;
+      // Only a worker that was at its limit may be asleep in its loop; one below it fetches on its own (a
+      // nudge there would only trade BullMQ's fetch-with-the-finish for a fetch of its own).
+      const stuck = want > worker.concurrency && mine >= worker.concurrency;
       worker.concurrency = want;
-      if (raised) nudge(worker);
+      if (stuck) nudge(worker);
     }
   }
 }
