@@ -87,16 +87,16 @@ test("an outage: the breaker opens, jobs wait without attempts or calls, the oth
   });
   expect(parked.every((j) => j.waitingOn!.key === "fake-ai:b-down" && j.status !== "failed")).toBe(true);
 
-  // Calls from now on are probes only (one per cool-down; a call already in flight may still land).
-  await new Promise((r) => setTimeout(r, 300));
+  // Calls from now on are probes only (one per cool-down), once the attempts in flight at the opening landed.
+  await eventually(async () => (await Promise.all(ids.map(view))).every((j) => j.status !== "active"));
   const callsBefore = flaky.callsWhileDown;
   const probesBefore = probeLines();
   // Meanwhile the other provider's jobs run at once.
   const others = await post("b-up", 6);
   await eventually(async () => (await Promise.all(others.map(view))).every((j) => j.status === "completed"));
-  await new Promise((r) => setTimeout(r, 2_500));
+  // Two probes (cool-downs of 0.4 s, then 0.8 s…) fail, and nothing else called meanwhile.
+  await eventually(() => probeLines() - probesBefore >= 2, { timeoutMs: 10_000 });
   const probes = probeLines() - probesBefore;
-  expect(probes).toBeGreaterThanOrEqual(1);
   expect(flaky.callsWhileDown - callsBefore).toBeLessThanOrEqual(probes + 1);
 
   flaky.down = false;
