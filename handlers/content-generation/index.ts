@@ -59,7 +59,7 @@ export const contentGeneration = defineJobType({
     }
   },
   // The OpenAI breaker, and the quota keys its answers report (openai-quota.ts): learned per class.
-  needs: async () => ({ dependency: "openai", quota: "openai" }),
+  needs: { dependency: "openai", quota: "openai" },
   // Failed for good however it ended (also a last attempt the relay timed out or lost): drop its checkpoints.
   async onFailed(ctx, job) {
     await deleteCheckpoints(ctx.db, job.jobId);

@@ -48,11 +48,18 @@ export interface JobTypeSpec<P> {
   /** Set for a type cron keeps fresh. */
   schedule?: JobSchedule<P>;
   /**
-   * What a job needs outside, read by the relay before dispatch (at most one query), so a job that must
-   * wait spends no attempt and makes no call. Called with the row's payload; null when the row is gone.
+   * What a job needs outside, read by the relay before dispatch, so a job that must wait spends no attempt
+   * and makes no call: the same for every job of the type (no read), or a function of the row's payload (the
+   * relay reads the row, then at most one query; null when the row is gone).
    */
-  needs?(ctx: { db: Db }, payload: P): Promise<JobNeeds | null>;
+  needs?: JobNeeds | NeedsOf<P>;
 }
+
+/**
+ * needs() as a function of the payload. Written as a method type so that a catalog of types with different
+ * payloads type-checks (method parameters are bivariant, as `onFailed`'s are).
+ */
+type NeedsOf<P> = { of(ctx: { db: Db }, payload: P): Promise<JobNeeds | null> }["of"];
 
 export interface JobNeeds {
   /** The outside host it calls, for per-host politeness (SCRAPER_HOST_CONCURRENCY at once; reason `host`). */

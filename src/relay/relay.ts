@@ -313,11 +313,15 @@ export class Relay {
     }
   }
 
-  /** What the job needs outside (its type's needs() on the row's payload); null when none or the row moved on. */
+  /**
+   * What the job needs outside: its type's needs as declared, or its needs() on the row's payload (null when
+   * none or the row moved on).
+   */
   private async needsOf(def: JobTypeDefinition, jobId: string): Promise<JobNeeds | null> {
+    if (typeof def.needs !== "function") return def.needs ?? null;
     const row = await withDbRetry(() => getJob(this.options.db, jobId), this.options.log);
     if (!row || !["queued", "retrying", "active"].includes(row.status)) return null;
-    return def.needs!({ db: this.options.db }, row.payload);
+    return def.needs({ db: this.options.db }, row.payload);
   }
 
   /**
