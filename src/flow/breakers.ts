@@ -64,6 +64,12 @@ export class Breakers {
     return state === "open" || state === "half_open";
   }
 
+  /** Whether the breaker lets its jobs through (one read; `state()` is the whole view). */
+  async isClosed(dependency: string): Promise<boolean> {
+    const state = await this.redis.hget(breakerKey(this.prefix, dependency), "state");
+    return state === null || state === "closed";
+  }
+
   /** The jobs whose failures the breaker counts now (one entry per failure; members "<jobId>:<ms>"). */
   async failedJobs(dependency: string): Promise<string[]> {
     const members = await this.redis.zrange(`${breakerKey(this.prefix, dependency)}:fails`, "0", "-1");

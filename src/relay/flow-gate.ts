@@ -86,7 +86,7 @@ export class FlowGate {
   private async recheck(reason: "quota" | "breaker", key: string, timeoutMs: number): Promise<void> {
     const { waiting, breakers, flow } = this.options;
     if (reason === "breaker") {
-      if ((await breakers.state(key)).state === "closed") await waiting.wake("breaker", key);
+      if (await breakers.isClosed(key)) await waiting.wake("breaker", key);
     } else if (key.startsWith("class:")) {
       if (!(await flow.classProbing(key.slice("class:".length)))) await waiting.wake("quota", key);
     } else await this.fire("quota", key, timeoutMs);
